@@ -1,0 +1,57 @@
+"""Typed events yielded by a streaming chat completion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDelta:
+    """A piece of the reply's visible text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning, shown apart from the answer and never sent back."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts reported by the server for the whole request."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The first non-null ``finish_reason`` of the stream (``stop``, ``length``, ...)."""
+
+    reason: str
+
+
+StreamEvent = ContentDelta | ReasoningDelta | Usage | Finish
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """The result of a non-streaming request."""
+
+    content: str
+    reasoning: str = ""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """One entry of the endpoint's model list."""
+
+    id: str
+    name: str = ""
+    context_length: int | None = None

@@ -1,0 +1,257 @@
+"""Turn Chat Completions payloads (streamed chunks or a whole reply) into typed events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from app.api._errors import ProtocolError, StreamInterrupted
+from app.api._events import (
+    Completion,
+    ContentDelta,
+    Finish,
+    ReasoningDelta,
+    StreamEvent,
+    Usage,
+)
+from app.api._think import Part, ThinkSplitter, split_think
+
+DONE = "[DONE]"
+
+
+class StreamDecoder:
+    """Decodes the ``data:`` payloads of one streamed reply, keeping the state between chunks.
+
+    ``feed`` returns the events of one payload and raises :class:`StreamInterrupted` for an
+    error chunk or :class:`ProtocolError` for a payload that is not a JSON object; ``flush``
+    releases text the ``<think>`` splitter still holds (call it at the end and on failures).
+    ``reasoning_first``: the model is known to omit ``<think>`` (see :mod:`app.api._think`).
+    """
+
+    def __init__(self, *, reasoning_first: bool = False) -> None:
+        self.done = False
+        self.finish_reason: str | None = None
+        self.received_text = False
+        self.reasoning_first = reasoning_first
+        self._splitter = ThinkSplitter(reasoning_first=reasoning_first)
+
+    @property
+    def saw_untagged_reasoning(self) -> bool:
+        """True when the content had a bare ``</think>`` after text shown as content."""
+        return self._splitter.saw_untagged_reasoning
+
+    @property
+    def closed_think(self) -> bool:
+        """True when a ``</think>`` ended a reasoning block in the content."""
+        return self._splitter.closed_think
+
+    def feed(self, data: str, event: str = "message") -> list[StreamEvent]:
+        """The events carried by one ``data:`` payload (of an SSE event named ``event``)."""
+        text = data.strip()
+        if event == "error":
+            raise StreamInterrupted(
+                f"The server reported an error during the reply: {_error_event_message(text)}"
+            )
+        if not text:
+            return []
+        if text == DONE:
+            self.done = True
+            return self.flush()
+        chunk = _parse_chunk(text)
+        error = chunk.get("error")
+        if error is not None:
+            raise StreamInterrupted(
+                f"The server reported an error during the reply: {describe_error(error)}",
+                status=error_status(error),
+            )
+        events: list[StreamEvent] = []
+        choice = first_choice(chunk.get("choices"))
+        if choice is not None:
+            events.extend(self._choice_events(choice))
+        usage = parse_usage(chunk.get("usage"))
+        if usage is not None:
+            events.append(usage)
+        return events
+
+    def flush(self) -> list[StreamEvent]:
+        """Release whatever the ``<think>`` splitter holds back."""
+        return _events_of(self._splitter.flush())
+
+    def _choice_events(self, choice: Mapping[str, Any]) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        delta = choice.get("delta")
+        if isinstance(delta, Mapping):
+            reasoning = reasoning_text(delta)
+            if reasoning:
+                self.received_text = True
+                events.append(ReasoningDelta(reasoning))
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                self.received_text = True
+                events.extend(_events_of(self._splitter.feed(content)))
+        reason = choice.get("finish_reason")
+        if isinstance(reason, str) and reason and self.finish_reason is None:
+            if reason == "error":
+                raise StreamInterrupted(
+                    "The model's provider failed part way through the reply "
+                    '(finish_reason "error").'
+                )
+            self.finish_reason = reason
+            events.extend(self.flush())
+            events.append(Finish(reason))
+        return events
+
+
+def _parse_chunk(text: str) -> dict[str, Any]:
+    try:
+        chunk = json.loads(text)
+    except ValueError:
+        raise ProtocolError(f"The server sent a chunk that is not JSON: {text[:80]}") from None
+    if not isinstance(chunk, dict):
+        raise ProtocolError(f"The server sent a chunk that is not a JSON object: {text[:80]}")
+    return chunk
+
+
+def _error_event_message(text: str) -> str:
+    """The message of an ``event: error`` payload: JSON with an ``error`` object, or text."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:200] or "no details given"
+    if isinstance(data, Mapping) and data.get("error") is not None:
+        return describe_error(data["error"])
+    return describe_error(data)
+
+
+def _events_of(parts: list[Part]) -> list[StreamEvent]:
+    return [
+        ReasoningDelta(text) if kind == "reasoning" else ContentDelta(text) for kind, text in parts
+    ]
+
+
+def first_choice(choices: object) -> Mapping[str, Any] | None:
+    """The choice with index 0 (or the first one), if ``choices`` holds any."""
+    if not isinstance(choices, list):
+        return None
+    candidates = [c for c in choices if isinstance(c, Mapping)]
+    for choice in candidates:
+        if choice.get("index", 0) == 0:
+            return choice
+    return candidates[0] if candidates else None
+
+
+def reasoning_text(part: Mapping[str, Any]) -> str:
+    """Reasoning of a delta or message: ``reasoning``, ``reasoning_content`` or its details."""
+    for key in ("reasoning", "reasoning_content"):
+        value = part.get(key)
+        if isinstance(value, str) and value:
+            return value
+    details = part.get("reasoning_details")
+    if not isinstance(details, list):
+        return ""
+    pieces: list[str] = []
+    for item in details:
+        if not isinstance(item, Mapping):
+            continue
+        if item.get("type") == "reasoning.summary":
+            value = item.get("summary")
+        elif item.get("type") == "reasoning.encrypted":
+            continue
+        else:
+            value = item.get("text")
+        if isinstance(value, str):
+            pieces.append(value)
+    return "".join(pieces)
+
+
+def parse_usage(value: object) -> Usage | None:
+    """Token counts from a ``usage`` object, or None when it holds none."""
+    if not isinstance(value, Mapping):
+        return None
+    counts = {
+        key: count
+        for key in ("prompt_tokens", "completion_tokens", "total_tokens")
+        if isinstance(count := value.get(key), int) and not isinstance(count, bool)
+    }
+    if not counts:
+        return None
+    prompt = counts.get("prompt_tokens", 0)
+    completion = counts.get("completion_tokens", 0)
+    return Usage(prompt, completion, counts.get("total_tokens", prompt + completion))
+
+
+def describe_error(error: object) -> str:
+    """The message of an ``error`` value: an object with ``message`` (or ``code``), or a string."""
+    if isinstance(error, Mapping):
+        message = error.get("message")
+        if isinstance(message, str) and message.strip():
+            return message.strip()
+        code = error.get("code")
+        if code is not None:
+            return f"error code {code}"
+        return json.dumps(error)[:200]
+    return str(error).strip() or "no details given"
+
+
+def error_status(error: object) -> int | None:
+    """``error.code`` as an HTTP status if it is one (OpenRouter sends an int, LiteLLM a str)."""
+    if not isinstance(error, Mapping):
+        return None
+    code = error.get("code")
+    if isinstance(code, bool):
+        return None
+    if isinstance(code, int):
+        status = code
+    elif isinstance(code, str) and code.isdigit():
+        status = int(code)
+    else:
+        return None
+    return status if 100 <= status <= 599 else None
+
+
+def _completion_parts(data: object) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
+    """``(choice, message)`` of a ``chat.completion`` object, or None if it is not one."""
+    if not isinstance(data, Mapping):
+        return None
+    choice = first_choice(data.get("choices"))
+    if choice is None:
+        return None
+    message = choice.get("message")
+    return (choice, message) if isinstance(message, Mapping) else None
+
+
+def is_completion(data: object) -> bool:
+    """True when ``data`` looks like a non-streamed ``chat.completion`` object."""
+    return _completion_parts(data) is not None
+
+
+def parse_completion(data: object) -> Completion:
+    """A :class:`Completion` from a ``chat.completion`` object, with ``<think>`` split out."""
+    parts = _completion_parts(data)
+    if parts is None or not isinstance(data, Mapping):
+        raise ProtocolError("The server's reply is not a chat completion (no choices[0].message).")
+    choice, message = parts
+    content = message.get("content")
+    think, answer = split_think(content if isinstance(content, str) else "")
+    reasoning = "\n\n".join(part for part in (reasoning_text(message), think) if part)
+    reason = choice.get("finish_reason")
+    return Completion(
+        content=answer,
+        reasoning=reasoning,
+        finish_reason=reason if isinstance(reason, str) and reason else None,
+        usage=parse_usage(data.get("usage")),
+    )
+
+
+def completion_events(completion: Completion) -> list[StreamEvent]:
+    """The events a stream would have carried for ``completion``."""
+    events: list[StreamEvent] = []
+    if completion.reasoning:
+        events.append(ReasoningDelta(completion.reasoning))
+    if completion.content:
+        events.append(ContentDelta(completion.content))
+    events.append(Finish(completion.finish_reason or "stop"))
+    if completion.usage is not None:
+        events.append(completion.usage)
+    return events

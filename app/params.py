@@ -1,0 +1,48 @@
+"""The sampling parameters a user may set, and their validation (shared by config, CLI and UI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """How one parameter is typed and bounded."""
+
+    name: str
+    kind: type[int] | type[float]
+    low: float
+    high: float | None
+    help: str
+
+
+PARAMS: dict[str, ParamSpec] = {
+    spec.name: spec
+    for spec in (
+        ParamSpec("temperature", float, 0.0, 2.0, "a number from 0 to 2"),
+        ParamSpec("top_p", float, 0.0, 1.0, "a number from 0 to 1"),
+        ParamSpec("max_tokens", int, 1, None, "a whole number of at least 1"),
+    )
+}
+
+
+def parse_param(name: str, value: str | float) -> float | int:
+    """Validate ``value`` for parameter ``name``; raises ValueError with a message for the user."""
+    spec = PARAMS.get(name)
+    if spec is None:
+        known = ", ".join(PARAMS)
+        raise ValueError(f"Unknown setting '{name}'. Settings are: {known}.")
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be {spec.help}, not {value!r}.")
+    try:
+        if spec.kind is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            number: float | int = int(value) if not isinstance(value, str) else int(value.strip())
+        else:
+            number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be {spec.help}, not {value!r}.") from None
+    if number != number or number < spec.low or (spec.high is not None and number > spec.high):
+        raise ValueError(f"{name} must be {spec.help}, not {value!r}.")
+    return number

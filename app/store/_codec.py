@@ -1,0 +1,269 @@
+"""Session <-> TOML text, schema 1 of DESIGN.md.
+
+tomli-w formats every key and value; the table layout (``[params]``, ``[[messages]]``,
+``[[messages.alternatives]]``) is laid out here so a file always looks like the DESIGN example,
+whatever the length of its messages (tomli-w alone inlines short arrays of tables).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from typing import TypeVar
+
+import tomli_w
+
+from app.store._errors import SessionFormatError
+from app.store._model import SCHEMA, Message, Session
+
+ROLES = frozenset({"system", "user", "assistant"})
+
+Scalar = str | int | float | bool | datetime
+T = TypeVar("T")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with unpaired surrogates replaced by U+FFFD (they cannot be encoded as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def session_to_toml(session: Session) -> str:
+    """The TOML text of ``session`` (schema 1); every string round-trips exactly."""
+    top: dict[str, Scalar | list[object]] = {
+        "schema": SCHEMA,
+        "id": session.id,
+        "title": session.title,
+        "created": session.created,
+        "updated": session.updated,
+        "model": session.model,
+    }
+    if session.title_locked:
+        top["title_locked"] = True
+    if not session.messages:
+        top["messages"] = []
+    parts = [_scalar_lines(top)]
+    if session.params:
+        parts.append("[params]\n" + _scalar_lines(dict(session.params)))
+    parts.extend(_message_tables("messages", message) for message in session.messages)
+    return "\n".join(parts)
+
+
+def session_from_toml(text: str, *, source: str) -> Session:
+    """Parse and validate a schema 1 session; raises ``SessionFormatError`` with the reason."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SessionFormatError(f"not valid TOML: {error}", source=source) from None
+    except RecursionError:
+        raise SessionFormatError("not valid TOML: nested too deeply", source=source) from None
+    try:
+        return _session_from_dict(data)
+    except SessionFormatError as error:
+        raise SessionFormatError(error.reason, source=source) from None
+
+
+def session_from_bytes(data: bytes, *, source: str) -> Session:
+    """Decode a session file's bytes (UTF-8, an optional BOM is tolerated) and parse it."""
+    if not data.strip():
+        raise SessionFormatError("the file is empty", source=source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SessionFormatError(
+            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+            source=source,
+        ) from None
+    return session_from_toml(text, source=source)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _scalar_lines(table: Mapping[str, Scalar | list[object]]) -> str:
+    lines = []
+    for key, value in table.items():
+        if isinstance(value, datetime):
+            lines.append(f"{key} = {_format_datetime(value)}\n")
+        elif isinstance(value, str):
+            lines.append(tomli_w.dumps({clean_text(key): clean_text(value)}))
+        else:
+            lines.append(tomli_w.dumps({clean_text(key): value}))
+    return "".join(lines)
+
+
+def _format_datetime(value: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``, as DESIGN shows (tomli-w would write ``+00:00``)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat() + "Z"
+
+
+def _message_tables(name: str, message: Message) -> str:
+    scalars: dict[str, Scalar | list[object]] = {"role": message.role, "content": message.content}
+    if message.created is not None:
+        scalars["created"] = message.created
+    optional_text = {
+        "model": message.model,
+        "finish_reason": message.finish_reason,
+        "reasoning": message.reasoning,
+    }
+    scalars.update({key: value for key, value in optional_text.items() if value})
+    text = f"[[{name}]]\n" + _scalar_lines(scalars)
+    if message.usage:
+        text += f"usage = {_inline_table(message.usage)}\n"
+    tail: dict[str, Scalar | list[object]] = {}
+    if message.incomplete:
+        tail["incomplete"] = True
+    if message.error:
+        tail["error"] = message.error
+    if message.ttft is not None:
+        tail["ttft"] = float(message.ttft)
+    if message.tokens_per_second is not None:
+        tail["tokens_per_second"] = float(message.tokens_per_second)
+    text += _scalar_lines(tail)
+    for alternative in message.alternatives:
+        text += "\n" + _message_tables(f"{name}.alternatives", alternative)
+    return text
+
+
+def _inline_table(table: Mapping[str, int]) -> str:
+    pairs = (tomli_w.dumps({clean_text(key): value}).rstrip("\n") for key, value in table.items())
+    return "{ " + ", ".join(pairs) + " }"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _session_from_dict(data: dict[str, object]) -> Session:
+    if "schema" not in data:
+        raise SessionFormatError("missing key 'schema' (not an hcchat session file?)")
+    schema = data["schema"]
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        raise SessionFormatError(f"'schema' must be an integer, got {_kind(schema)}")
+    if schema > SCHEMA:
+        raise SessionFormatError(f"written by a newer hcchat (schema {schema})")
+    if schema != SCHEMA:
+        raise SessionFormatError(f"unknown schema {schema}")
+    # checked in the order of the file, so the reason names the first problem
+    session_id = _required(data, "id", str, "a string", "")
+    title = _required(data, "title", str, "a string", "")
+    created = _utc(_required(data, "created", datetime, "a date-time", ""))
+    updated = _utc(_required(data, "updated", datetime, "a date-time", ""))
+    model = _required(data, "model", str, "a string", "")
+    title_locked = bool(_optional(data, "title_locked", bool, "true or false", ""))
+    params = _params(_optional(data, "params", dict, "a table", "") or {})
+    messages = _required(data, "messages", list, "an array", "")
+    return Session(
+        id=session_id,
+        title=title,
+        created=created,
+        updated=updated,
+        model=model,
+        params=params,
+        messages=[_message(item, f"message {n}") for n, item in enumerate(messages, 1)],
+        title_locked=title_locked,
+    )
+
+
+def _message(item: object, label: str) -> Message:
+    where = f"{label}: "
+    if not isinstance(item, dict):
+        raise SessionFormatError(f"{where}must be a table, got {_kind(item)}")
+    role = _required(item, "role", str, "a string", where)
+    if role not in ROLES:
+        raise SessionFormatError(f"{where}unknown role {role!r}")
+    created = _optional(item, "created", datetime, "a date-time", where)
+    usage = _optional(item, "usage", dict, "a table", where)
+    alternatives = _optional(item, "alternatives", list, "an array", where) or []
+    return Message(
+        role=role,
+        content=_required(item, "content", str, "a string", where),
+        created=None if created is None else _utc(created),
+        model=_optional(item, "model", str, "a string", where) or None,
+        finish_reason=_optional(item, "finish_reason", str, "a string", where) or None,
+        reasoning=_optional(item, "reasoning", str, "a string", where) or None,
+        usage=None if usage is None else _usage(usage, where),
+        incomplete=bool(_optional(item, "incomplete", bool, "true or false", where)),
+        error=_optional(item, "error", str, "a string", where) or None,
+        ttft=_number(item, "ttft", where),
+        tokens_per_second=_number(item, "tokens_per_second", where),
+        alternatives=[
+            _message(alt, f"{label}, alternative {n}") for n, alt in enumerate(alternatives, 1)
+        ],
+    )
+
+
+def _required(table: dict[str, object], key: str, kind: type[T], name: str, where: str) -> T:
+    if key not in table:
+        raise SessionFormatError(f"{where}missing key {key!r}")
+    return _typed(table[key], key, kind, name, where)
+
+
+def _optional(table: dict[str, object], key: str, kind: type[T], name: str, where: str) -> T | None:
+    if key not in table:
+        return None
+    return _typed(table[key], key, kind, name, where)
+
+
+def _typed(value: object, key: str, kind: type[T], name: str, where: str) -> T:
+    # bool is an int subclass; a boolean is never a valid number here
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise SessionFormatError(f"{where}{key!r} must be {name}, got {_kind(value)}")
+    return value
+
+
+def _number(table: dict[str, object], key: str, where: str) -> float | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SessionFormatError(f"{where}{key!r} must be a number, got {_kind(value)}")
+    return float(value)
+
+
+def _utc(value: datetime) -> datetime:
+    # a hand-edited local date-time (no offset) is taken as UTC, like everything hcchat writes
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise SessionFormatError(f"date-time {value} is out of range in UTC") from None
+
+
+def _params(table: dict[str, object]) -> dict[str, float | int]:
+    params: dict[str, float | int] = {}
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SessionFormatError(f"params: {key!r} must be a number, got {_kind(value)}")
+        params[key] = value
+    return params
+
+
+def _usage(table: dict[str, object], where: str) -> dict[str, int]:
+    usage: dict[str, int] = {}
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SessionFormatError(f"{where}usage {key!r} must be an integer, got {_kind(value)}")
+        usage[key] = value
+    return usage
+
+
+def _kind(value: object) -> str:
+    kinds: list[tuple[type, str]] = [
+        (bool, "true/false"),
+        (int, "an integer"),
+        (float, "a float"),
+        (str, "a string"),
+        (datetime, "a date-time"),
+        (date, "a date"),
+        (time, "a time"),
+        (list, "an array"),
+        (dict, "a table"),
+    ]
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)

@@ -1,0 +1,257 @@
+"""Sessions as Markdown or JSON for export, and JSON conversations imported as new sessions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from app.store._codec import ROLES
+from app.store._errors import SessionFormatError
+from app.store._model import Message, Session, new_session_id, utc_now
+
+
+def to_markdown(session: Session) -> str:
+    """A readable Markdown transcript: headings per message, reasoning folded, stats in italics."""
+    title = " ".join(session.title.split()) or "Untitled conversation"
+    lines = [f"# {title}", "", f"*Created {_when(session.created)} · model {session.model}*"]
+    for message in session.messages:
+        lines.extend(["", *_message_markdown(message)])
+    return "\n".join(lines) + "\n"
+
+
+def to_json(session: Session) -> str:
+    """The session in the API's message shape, with hcchat's metadata where it is set."""
+    document: dict[str, object] = {
+        "id": session.id,
+        "title": session.title,
+        "model": session.model,
+        "created": session.created.isoformat(),
+        "updated": session.updated.isoformat(),
+    }
+    if session.params:
+        document["params"] = dict(session.params)
+    document["messages"] = [_message_json(message) for message in session.messages]
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def from_json(text: str, *, model: str = "") -> Session:
+    """A new session (new id) from ``to_json`` output, ``{"messages": [...]}`` or a bare array.
+
+    ``model`` is used when the document names no model. Raises ``SessionFormatError``.
+    """
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise SessionFormatError(f"not valid JSON: {error}") from None
+    if isinstance(document, list):
+        document = {"messages": document}
+    if not isinstance(document, dict):
+        raise SessionFormatError(
+            'expected a JSON object with "messages" or an array of messages, got '
+            f"{_json_kind(document)}"
+        )
+    items = document.get("messages")
+    if not isinstance(items, list):
+        raise SessionFormatError('missing "messages": an array of {"role", "content"} objects')
+    if not items:
+        raise SessionFormatError('"messages" is empty: there is nothing to import')
+    messages = [_message_from_json(item, f"message {n}") for n, item in enumerate(items, 1)]
+    now = utc_now()
+    replies = [m.model for m in messages if m.role == "assistant" and m.model]
+    return Session(
+        id=new_session_id(now),
+        title=_text(document.get("title")) or "",
+        created=_datetime(document.get("created")) or now,
+        updated=_datetime(document.get("updated")) or now,
+        model=_text(document.get("model")) or (replies[-1] if replies else model),
+        params=_params(document.get("params")),
+        messages=messages,
+    )
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def _message_markdown(message: Message) -> list[str]:
+    if message.role == "system":
+        return ["> **System prompt**", ">", *_quoted(message.content)]
+    if message.role == "user":
+        return ["## User", "", message.content]
+    heading = " · ".join(
+        part
+        for part in ("## Assistant", message.model, message.created and _when(message.created))
+        if part
+    )
+    lines = [heading, ""]
+    if message.reasoning:
+        lines.extend(_details("Reasoning", message.reasoning))
+    lines.append(message.content)
+    if message.error:
+        lines.extend(["", f"> **Error:** {' '.join(message.error.split())}"])
+    if message.incomplete:
+        lines.extend(["", "*The reply is incomplete: it was cancelled or failed part way.*"])
+    stats = _stats(message)
+    if stats:
+        lines.extend(["", f"*{stats}*"])
+    for number, alternative in enumerate(message.alternatives, 1):
+        summary = " · ".join(p for p in (f"Earlier reply {number}", alternative.model) if p)
+        lines.extend(["", *_details(summary, alternative.content)])
+    return lines
+
+
+def _details(summary: str, body: str) -> list[str]:
+    return [f"<details><summary>{summary}</summary>", "", body, "", "</details>", ""]
+
+
+def _quoted(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in text.splitlines() or [""]]
+
+
+def _stats(message: Message) -> str:
+    parts = []
+    usage = message.usage or {}
+    if "total_tokens" in usage:
+        if "prompt_tokens" in usage and "completion_tokens" in usage:
+            parts.append(
+                f"{usage['prompt_tokens']} prompt + {usage['completion_tokens']} completion"
+                f" = {usage['total_tokens']} tokens"
+            )
+        else:
+            parts.append(f"{usage['total_tokens']} tokens")
+    if message.ttft is not None:
+        parts.append(f"first token after {message.ttft:.2f} s")
+    if message.tokens_per_second is not None:
+        parts.append(f"{message.tokens_per_second:.1f} tokens/s")
+    if message.finish_reason:
+        parts.append(f"finish: {message.finish_reason}")
+    return " · ".join(parts)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _message_json(message: Message) -> dict[str, object]:
+    item: dict[str, object] = {"role": message.role, "content": message.content}
+    optional: dict[str, object] = {
+        "model": message.model,
+        "created": message.created.isoformat() if message.created else None,
+        "finish_reason": message.finish_reason,
+        "reasoning": message.reasoning,
+        "usage": message.usage,
+        "incomplete": message.incomplete or None,
+        "error": message.error,
+        "ttft": message.ttft,
+        "tokens_per_second": message.tokens_per_second,
+    }
+    item.update({key: value for key, value in optional.items() if value is not None})
+    if message.alternatives:
+        item["alternatives"] = [_message_json(alt) for alt in message.alternatives]
+    return item
+
+
+def _message_from_json(item: object, where: str) -> Message:
+    if not isinstance(item, dict):
+        raise SessionFormatError(f"{where}: expected an object, got {_json_kind(item)}")
+    role = item.get("role")
+    if role not in ROLES:
+        raise SessionFormatError(f"{where}: role {role!r} is not one of {', '.join(sorted(ROLES))}")
+    alternatives = item.get("alternatives")
+    return Message(
+        role=str(role),
+        content=_content(item.get("content"), where),
+        created=_datetime(item.get("created")),
+        model=_text(item.get("model")),
+        finish_reason=_text(item.get("finish_reason")),
+        reasoning=_text(item.get("reasoning")) or _text(item.get("reasoning_content")),
+        usage=_usage(item.get("usage")),
+        incomplete=item.get("incomplete") is True,
+        error=_text(item.get("error")),
+        ttft=_number(item.get("ttft")),
+        tokens_per_second=_number(item.get("tokens_per_second")),
+        alternatives=[
+            _message_from_json(alt, f"{where}, alternative {n}")
+            for n, alt in enumerate(alternatives if isinstance(alternatives, list) else [], 1)
+        ],
+    )
+
+
+def _content(value: object, where: str) -> str:
+    """Plain text, or the text parts of an OpenAI content-parts array; null is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        texts = [
+            part["text"]
+            for part in value
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        ]
+        if texts or not value:
+            return "".join(texts)
+    raise SessionFormatError(f"{where}: 'content' must be text, got {_json_kind(value)}")
+
+
+# Optional metadata of an imported message is kept when it has the right type, else dropped:
+# other tools write the same names with other shapes, and the conversation matters most.
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _usage(value: object) -> dict[str, int] | None:
+    if not isinstance(value, dict):
+        return None
+    usage = {
+        key: count
+        for key, count in value.items()
+        if isinstance(count, int) and not isinstance(count, bool)
+    }
+    return usage or None
+
+
+def _params(value: object) -> dict[str, float | int]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        key: number
+        for key, number in value.items()
+        if isinstance(number, int | float) and not isinstance(number, bool)
+    }
+
+
+def _datetime(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _json_kind(value: object) -> str:
+    kinds: list[tuple[type, str]] = [
+        (bool, "true/false"),
+        (int, "a number"),
+        (float, "a number"),
+        (str, "a string"),
+        (list, "an array"),
+        (dict, "an object"),
+    ]
+    if value is None:
+        return "null"
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)

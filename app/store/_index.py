@@ -1,0 +1,219 @@
+"""A metadata cache of the sessions folder, kept in ``.index.json`` beside the session files.
+
+Listing 10,000 sessions must not parse 10,000 TOML files: each file's summary (or the reason it
+cannot be read) is cached with the file's inode, mtime and size, and only new or changed files
+are parsed again. The TOML files stay the source of truth; a missing, corrupt or stale index is
+silently rebuilt, and failing to write it only costs speed next time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import stat
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from app.store._codec import session_from_bytes
+from app.store._errors import SessionFormatError
+from app.store._model import Session, SessionSummary, UnreadableSession
+
+INDEX_NAME = ".index.json"
+INDEX_VERSION = 1
+SUFFIX = ".toml"
+
+Fingerprint = tuple[int, int, int]
+"""(inode, mtime_ns, size): a session file is rewritten by replacing it, so any save changes it."""
+
+Listed = SessionSummary | UnreadableSession
+
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+
+def is_valid_session_id(session_id: str) -> bool:
+    """Whether ``session_id`` can name a file in the folder (no separators, no ``..``)."""
+    return _SESSION_ID.fullmatch(session_id) is not None and ".." not in session_id
+
+
+def fingerprint(status: os.stat_result) -> Fingerprint:
+    """The part of a file's status that changes whenever the file is saved."""
+    return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+
+def read_file(path: Path) -> tuple[bytes, Fingerprint]:
+    """A file's bytes with the fingerprint of exactly those bytes; raises ``OSError``."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as file:
+        status = os.fstat(file.fileno())
+        return file.read(), fingerprint(status)
+
+
+def summarize(session: Session, path: Path) -> SessionSummary:
+    """What the session list shows; ``message_count`` leaves out the system message."""
+    return SessionSummary(
+        id=path.name.removesuffix(SUFFIX),
+        title=session.title,
+        created=session.created,
+        updated=session.updated,
+        models=tuple(session.models_used),
+        message_count=sum(1 for message in session.messages if message.role != "system"),
+        path=path,
+    )
+
+
+class SessionIndex:
+    """The cached listing of one sessions folder; ``refresh()`` brings it up to date."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / INDEX_NAME
+        self._entries: dict[str, tuple[Fingerprint, Listed]] | None = None
+        self._dirty = False
+        # the app searches in a thread worker while the screen saves on the event loop
+        self._lock = threading.Lock()
+
+    def refresh(self) -> list[Listed]:
+        """Every ``*.toml`` file of the folder, parsing only those that changed since last time."""
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> list[Listed]:
+        if self._entries is None:
+            self._entries = self._read_index()
+        try:
+            scan = os.scandir(self.folder)
+        except FileNotFoundError:
+            self._entries, self._dirty = {}, False
+            return []
+        current: dict[str, tuple[Fingerprint, Listed]] = {}
+        changed = self._dirty
+        with scan:
+            for entry in scan:
+                name = entry.name
+                if not name.endswith(SUFFIX) or name.startswith("."):
+                    continue
+                try:
+                    status = entry.stat()
+                except OSError:
+                    continue  # vanished between scandir and stat
+                if not stat.S_ISREG(status.st_mode):
+                    continue
+                cached = self._entries.get(name)
+                if cached is not None and cached[0] == fingerprint(status):
+                    current[name] = cached
+                else:
+                    current[name] = self._parse(Path(entry.path))
+                    changed = True
+        if changed or current.keys() != self._entries.keys():
+            self._write_index(current)
+        self._entries, self._dirty = current, False
+        return [listed for _, listed in current.values()]
+
+    def record(self, path: Path, status: Fingerprint, summary: SessionSummary) -> None:
+        """Note a file the store just wrote, so the next listing need not parse it."""
+        with self._lock:
+            if self._entries is not None:
+                self._entries[path.name] = (status, summary)
+                self._dirty = True
+
+    def forget(self, path: Path) -> None:
+        """Drop the entry of a file the store just deleted."""
+        with self._lock:
+            if self._entries is not None and self._entries.pop(path.name, None) is not None:
+                self._dirty = True
+
+    def _parse(self, path: Path) -> tuple[Fingerprint, Listed]:
+        session_id = path.name.removesuffix(SUFFIX)
+        try:
+            data, status = read_file(path)
+        except OSError as error:
+            # (0, 0, -1) matches no file, so it is tried again next time (permissions fixed)
+            reason = f"cannot be opened: {error.strerror or error}"
+            return (0, 0, -1), UnreadableSession(session_id, path, reason)
+        try:
+            session = session_from_bytes(data, source=path.name)
+        except SessionFormatError as error:
+            return status, UnreadableSession(session_id, path, error.reason)
+        if not is_valid_session_id(session_id):
+            reason = "the file name is not a valid session id (letters, digits, '.', '_', '-')"
+            return status, UnreadableSession(session_id, path, reason)
+        return status, summarize(session, path)
+
+    # --- the index file --------------------------------------------------------------------
+
+    def _read_index(self) -> dict[str, tuple[Fingerprint, Listed]]:
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+            return {}
+        files = data.get("files")
+        entries: dict[str, tuple[Fingerprint, Listed]] = {}
+        for row in files if isinstance(files, list) else []:
+            # a malformed row is skipped, so its file is simply parsed again
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                name, listed = row["name"], self._listed_from_row(row)
+                entries[name] = ((int(row["ino"]), int(row["mtime_ns"]), int(row["size"])), listed)
+        return entries
+
+    def _listed_from_row(self, row: dict[str, object]) -> Listed:
+        name = row["name"]
+        if not isinstance(name, str) or not name.endswith(SUFFIX):
+            raise ValueError(name)
+        path = self.folder / name
+        session_id = name.removesuffix(SUFFIX)
+        if "unreadable" in row:
+            return UnreadableSession(session_id, path, str(row["unreadable"]))
+        models, count = row["models"], row["messages"]
+        if not isinstance(models, list) or not isinstance(count, int):
+            raise TypeError(row)
+        return SessionSummary(
+            id=session_id,
+            title=str(row["title"]),
+            created=datetime.fromisoformat(str(row["created"])),
+            updated=datetime.fromisoformat(str(row["updated"])),
+            models=tuple(str(model) for model in models),
+            message_count=count,
+            path=path,
+        )
+
+    def _write_index(self, entries: dict[str, tuple[Fingerprint, Listed]]) -> None:
+        rows = [_row(name, status, listed) for name, (status, listed) in entries.items()]
+        # ASCII-only JSON: a file name that is not valid UTF-8 survives as a \udcXX escape
+        text = json.dumps({"version": INDEX_VERSION, "files": rows})
+        temp = self.folder / f"{INDEX_NAME}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with open(fd, "wb") as file:
+                file.write(text.encode("ascii"))
+            os.replace(temp, self.path)
+        except OSError:
+            # a read-only folder still lists; the index is only a speed-up
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+
+def _row(name: str, status: Fingerprint, listed: Listed) -> dict[str, object]:
+    row: dict[str, object] = {
+        "name": name,
+        "ino": status[0],
+        "mtime_ns": status[1],
+        "size": status[2],
+    }
+    if isinstance(listed, UnreadableSession):
+        row["unreadable"] = listed.reason
+    else:
+        row.update(
+            id=listed.id,
+            title=listed.title,
+            created=listed.created.isoformat(),
+            updated=listed.updated.isoformat(),
+            models=list(listed.models),
+            messages=listed.message_count,
+        )
+    return row

@@ -1,0 +1,135 @@
+"""Plain data for a conversation: ``Session`` and ``Message`` (schema 1 of DESIGN.md)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = 1
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, to the second (what the session file stores)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def new_session_id(now: datetime | None = None) -> str:
+    """An id that sorts by creation time, e.g. ``20261124-193005-3f9a``."""
+    stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+@dataclass(slots=True)
+class Message:
+    """One message of a conversation, as sent to the API plus metadata.
+
+    ``alternatives`` holds earlier replies to the same prompt (regenerated ones), each a
+    complete assistant ``Message``; the message itself is the one shown and sent as history.
+    """
+
+    role: str
+    content: str
+    created: datetime | None = None
+    model: str | None = None
+    finish_reason: str | None = None
+    reasoning: str | None = None
+    usage: dict[str, int] | None = None
+    incomplete: bool = False
+    error: str | None = None
+    ttft: float | None = None
+    tokens_per_second: float | None = None
+    alternatives: list[Message] = field(default_factory=list)
+
+    @property
+    def failed_empty(self) -> bool:
+        """A reply that failed before any text arrived: shown as an error, never sent back."""
+        return self.role == "assistant" and self.error is not None and not self.content
+
+
+@dataclass(slots=True)
+class Session:
+    """A conversation and its settings; ``messages`` starts with the system message, if any."""
+
+    id: str
+    title: str = ""
+    created: datetime = field(default_factory=utc_now)
+    updated: datetime = field(default_factory=utc_now)
+    model: str = ""
+    params: dict[str, float | int] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    title_locked: bool = False
+
+    @classmethod
+    def new(cls, model: str, system_prompt: str | None = None) -> Session:
+        """A fresh, empty session that will use ``model`` for its first reply."""
+        now = utc_now()
+        session = cls(id=new_session_id(now), created=now, updated=now, model=model)
+        if system_prompt:
+            session.messages.append(Message(role="system", content=system_prompt))
+        return session
+
+    @property
+    def system_prompt(self) -> str | None:
+        """The system message's text, if the session has one."""
+        if self.messages and self.messages[0].role == "system":
+            return self.messages[0].content
+        return None
+
+    def set_system_prompt(self, text: str | None) -> None:
+        """Replace, add or (with ``None``/empty) remove the leading system message."""
+        has_system = bool(self.messages) and self.messages[0].role == "system"
+        if text:
+            if has_system:
+                self.messages[0].content = text
+            else:
+                self.messages.insert(0, Message(role="system", content=text))
+        elif has_system:
+            del self.messages[0]
+
+    @property
+    def models_used(self) -> list[str]:
+        """Models that wrote replies, in order of first use."""
+        seen: dict[str, None] = {}
+        for message in self.messages:
+            if message.role == "assistant" and message.model:
+                seen.setdefault(message.model, None)
+        return list(seen)
+
+    @property
+    def total_tokens(self) -> int:
+        """Sum of ``total_tokens`` over every reply that reported usage."""
+        return sum((m.usage or {}).get("total_tokens", 0) for m in self.messages)
+
+    def api_messages(self) -> list[dict[str, str]]:
+        """The history in the API's shape: no metadata, no reasoning, no failed empty replies."""
+        return [
+            {"role": m.role, "content": m.content} for m in self.messages if not m.failed_empty
+        ]
+
+    def touch(self) -> None:
+        """Mark the session as changed now."""
+        self.updated = utc_now()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """What the session list shows about one readable session file."""
+
+    id: str
+    title: str
+    created: datetime
+    updated: datetime
+    models: tuple[str, ...]
+    message_count: int
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableSession:
+    """A file in the sessions folder that could not be read; never overwritten or deleted."""
+
+    id: str
+    path: Path
+    reason: str

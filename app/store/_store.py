@@ -1,0 +1,329 @@
+"""``SessionStore``: one TOML file per session in a folder, written atomically, never clobbered."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.store._codec import session_from_bytes, session_to_toml
+from app.store._errors import (
+    InvalidSessionId,
+    SessionFormatError,
+    SessionNotFound,
+    SessionUnreadable,
+    StoreError,
+    StoreWriteError,
+)
+from app.store._export import to_json, to_markdown
+from app.store._index import (
+    SUFFIX,
+    Fingerprint,
+    SessionIndex,
+    fingerprint,
+    is_valid_session_id,
+    read_file,
+    summarize,
+)
+from app.store._model import Session, SessionSummary, UnreadableSession, new_session_id
+
+SNIPPET_WIDTH = 80
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """Where a session was saved; ``forked_from`` and ``note`` are set when it got a new id."""
+
+    path: Path
+    session_id: str
+    forked_from: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A session matching a search; ``message_index`` is None when only the title matched."""
+
+    summary: SessionSummary
+    message_index: int | None
+    snippet: str
+
+
+class SessionStore:
+    """The sessions folder: list, load, save, delete, rename and search sessions.
+
+    A file it cannot read is listed with the reason and never overwritten or deleted. It
+    remembers what it last read or wrote for each id, so a file another hcchat saved in the
+    meantime is not overwritten either: the session is saved under a new id instead.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._index = SessionIndex(folder)
+        self._known: dict[str, Fingerprint] = {}
+
+    def path_for(self, session_id: str) -> Path:
+        """The file of ``session_id``; raises ``InvalidSessionId`` for an id that is not a name."""
+        if not is_valid_session_id(session_id):
+            raise InvalidSessionId(session_id)
+        return self.folder / f"{session_id}{SUFFIX}"
+
+    def list(self) -> builtins.list[SessionSummary | UnreadableSession]:
+        """Readable sessions, most recently updated first, then the unreadable files by name."""
+        listed = self._index.refresh()
+        readable = [item for item in listed if isinstance(item, SessionSummary)]
+        unreadable = [item for item in listed if isinstance(item, UnreadableSession)]
+        readable.sort(key=lambda summary: (summary.updated, summary.id), reverse=True)
+        unreadable.sort(key=lambda item: item.path.name)
+        return [*readable, *unreadable]
+
+    def latest(self) -> SessionSummary | None:
+        """The most recently updated readable session, if there is one."""
+        return next((item for item in self.list() if isinstance(item, SessionSummary)), None)
+
+    def load(self, session_id: str) -> Session:
+        """Read one session; raises ``SessionNotFound`` or ``SessionUnreadable``."""
+        path = self.path_for(session_id)
+        session, status = self._read(session_id, path)
+        self._known[session_id] = status
+        return session
+
+    def save(self, session: Session) -> SaveResult:
+        """Write ``session`` atomically as it is (call ``session.touch()`` first to date it).
+
+        If its file changed on disk since this store last read or wrote it (or exists but was
+        never read), the session is saved under a new id, ``session.id`` is updated and the
+        result says so. Raises ``StoreWriteError`` if the file cannot be written; the old file
+        is then intact.
+        """
+        path = self.path_for(session.id)
+        data = session_to_toml(session).encode("utf-8")
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            on_disk = _status_or_none(path)
+        except OSError as error:
+            raise _write_error(session.id, path, error) from None
+        forked_from = note = None
+        if on_disk is not None and on_disk != self._known.get(session.id):
+            forked_from, path = session.id, self._unused_path()
+            new_id = path.name.removesuffix(SUFFIX)
+            note = _fork_note(forked_from, new_id, changed=forked_from in self._known)
+        try:
+            status = write_atomic(path, data)
+        except OSError as error:
+            raise _write_error(session.id, path, error) from None
+        session.id = path.name.removesuffix(SUFFIX)
+        self._known[session.id] = status
+        self._index.record(path, status, summarize(session, path))
+        return SaveResult(path, session.id, forked_from, note)
+
+    def delete(self, session_id: str) -> None:
+        """Remove a readable session; an unreadable file is refused (``StoreError``), never lost."""
+        path = self.path_for(session_id)
+        try:
+            self._read(session_id, path)
+        except SessionUnreadable as error:
+            raise StoreError(
+                f"Refusing to delete session {session_id}: the file cannot be read "
+                f"({error.reason}); it is left as it is at {path}"
+            ) from None
+        try:
+            path.unlink()
+            _fsync_folder(self.folder)
+        except FileNotFoundError:
+            raise SessionNotFound(session_id) from None
+        except OSError as error:
+            raise StoreWriteError(
+                f"Could not delete session {session_id}: {error.strerror or error} ({path})"
+            ) from None
+        self._known.pop(session_id, None)
+        self._index.forget(path)
+
+    def rename(self, session_id: str, title: str) -> SaveResult:
+        """Give a session a title that automatic titling will not replace."""
+        clean = " ".join(title.split())
+        if not clean:
+            raise ValueError("A session title cannot be empty")
+        session = self.load(session_id)
+        session.title = clean
+        session.title_locked = True
+        return self.save(session)
+
+    def export(self, session_id: str, path: Path, fmt: str = "md") -> Path:
+        """Write a session to ``path`` as Markdown ("md") or JSON ("json"); return ``path``.
+
+        Raises ``SessionNotFound``/``SessionUnreadable`` for the session and ``StoreWriteError``
+        if ``path`` cannot be written.
+        """
+        if fmt not in ("md", "json"):
+            raise ValueError(f"Unknown export format {fmt!r}: use 'md' or 'json'")
+        session, _ = self._read(session_id, self.path_for(session_id))
+        text = to_json(session) if fmt == "json" else to_markdown(session)
+        try:
+            write_atomic(path, text.encode("utf-8"))
+        except OSError as error:
+            raise StoreWriteError(
+                f"Could not export session {session_id}: {error.strerror or error} ({path})"
+            ) from None
+        return path
+
+    def search(self, text: str, *, limit: int | None = None) -> builtins.list[SearchHit]:
+        """Sessions whose title or messages contain ``text`` (any case), newest first."""
+        hits: builtins.list[SearchHit] = []
+        for hit in self.iter_search(text):
+            if limit is not None and len(hits) >= limit:
+                break
+            hits.append(hit)
+        return hits
+
+    def iter_search(self, text: str) -> Iterator[SearchHit]:
+        """Like ``search``, lazily: a caller can stop after the first few hits."""
+        needle = text.casefold()
+        if not needle.strip():
+            return
+        # the files hold TOML basic strings, so the needle is looked for as it is written there
+        raw_needle = _as_toml_string_body(needle)
+        for item in self.list():
+            if not isinstance(item, SessionSummary):
+                continue
+            try:
+                data, _ = read_file(item.path)
+            except OSError:
+                continue
+            if raw_needle not in data.decode("utf-8", "replace").casefold():
+                continue
+            try:
+                session = session_from_bytes(data, source=item.path.name)
+            except SessionFormatError:
+                continue
+            hit = _match(session, needle, item)
+            if hit is not None:
+                yield hit
+
+    def _read(self, session_id: str, path: Path) -> tuple[Session, Fingerprint]:
+        try:
+            data, status = read_file(path)
+        except FileNotFoundError:
+            raise SessionNotFound(session_id) from None
+        except OSError as error:
+            raise SessionUnreadable(session_id, path, error.strerror or str(error)) from None
+        try:
+            session = session_from_bytes(data, source=path.name)
+        except SessionFormatError as error:
+            raise SessionUnreadable(session_id, path, error.reason) from None
+        session.id = session_id  # the file name is what the store addresses
+        return session, status
+
+    def _unused_path(self) -> Path:
+        while True:
+            path = self.folder / f"{new_session_id()}{SUFFIX}"
+            if not path.exists():
+                return path
+
+
+def write_atomic(path: Path, data: bytes) -> Fingerprint:
+    """Replace ``path`` with ``data`` (mode 0600) so a crash leaves the old or the new file.
+
+    The data goes to a temporary file in the same folder, is flushed to disk and renamed over
+    ``path``; on any error the temporary file is removed and the ``OSError`` raised.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            status = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _fsync_folder(path.parent)
+    return fingerprint(status)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename or unlink durable; not every platform or file system can."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _status_or_none(path: Path) -> Fingerprint | None:
+    try:
+        return fingerprint(path.stat())
+    except FileNotFoundError:
+        return None
+
+
+def _write_error(session_id: str, path: Path, error: OSError) -> StoreWriteError:
+    return StoreWriteError(
+        f"Could not save session {session_id}: {error.strerror or error} ({path})"
+    )
+
+
+def _fork_note(old_id: str, new_id: str, *, changed: bool) -> str:
+    if changed:
+        why = f"Session {old_id} was changed on disk by another hcchat"
+    else:
+        why = f"A session file {old_id}{SUFFIX} that this hcchat had not opened already exists"
+    return f"{why}; your conversation was saved as a new session {new_id}"
+
+
+_TOML_ESCAPES = {"\b": "\\b", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def _as_toml_string_body(text: str) -> str:
+    """``text`` escaped as tomli-w writes it inside a basic string."""
+    out = []
+    for char in text:
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif (ord(char) < 0x20 and char != "\t") or char == "\x7f":
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _match(session: Session, needle: str, summary: SessionSummary) -> SearchHit | None:
+    for index, message in enumerate(session.messages):
+        for candidate in (message, *message.alternatives):
+            for text in (candidate.content, candidate.reasoning or ""):
+                snippet = _snippet(text, needle)
+                if snippet is not None:
+                    return SearchHit(summary, index, snippet)
+    snippet = _snippet(session.title, needle)
+    return None if snippet is None else SearchHit(summary, None, snippet)
+
+
+def _snippet(text: str, needle: str) -> str | None:
+    """About ``SNIPPET_WIDTH`` characters of ``text`` around ``needle``, on one line."""
+    folded_at = text.casefold().find(needle)
+    if folded_at < 0:
+        return None
+    # casefolding can lengthen text ("ß" -> "ss"): find the original offset of the match
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high) // 2
+        if len(text[:middle].casefold()) < folded_at:
+            low = middle + 1
+        else:
+            high = middle
+    start = max(0, low - (SNIPPET_WIDTH - len(needle)) // 3)
+    end = start + SNIPPET_WIDTH
+    body = re.sub(r"\s+", " ", text[start:end]).strip()
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")

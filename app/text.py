@@ -1,0 +1,26 @@
+"""Make untrusted text (model output, titles, file contents) safe to put on screen."""
+
+from __future__ import annotations
+
+# C0 controls other than tab and newline, DEL, C1 controls, and the bidi embedding/override/isolate
+# characters that can make text display in a different order than it is stored.
+_UNSAFE = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]
+_UNSAFE += [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_STRIP_TABLE: dict[int, None] = dict.fromkeys(_UNSAFE)
+
+
+def display_safe(text: str) -> str:
+    """``text`` without terminal control characters (newline and tab are kept).
+
+    An escape sequence such as ``ESC[2J`` loses its ESC and shows as the harmless text ``[2J``.
+    The session file keeps the text exactly as received; only what is displayed is cleaned.
+    """
+    return text.translate(_STRIP_TABLE)
+
+
+def one_line(text: str, limit: int = 80) -> str:
+    """A display-safe single line of at most ``limit`` characters, for titles and list rows."""
+    line = " ".join(display_safe(text).split())
+    if len(line) > limit:
+        return line[: limit - 1] + "…"
+    return line

@@ -1,0 +1,272 @@
+"""The hcchat App: owns the client, the store and the screens, and runs app-wide actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import suppress
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from app.store import (
+    ModelCache,
+    Session,
+    SessionStore,
+    StoreError,
+)
+from app.ui.screens._chat import ChatScreen
+
+if TYPE_CHECKING:
+    import httpx
+
+    from app.api import ChatClient, ModelInfo
+    from app.config import Settings
+
+MODEL_CACHE_SECONDS = 24 * 3600
+
+
+def _stylesheets() -> list[str | PurePath]:
+    """The .tcss files: inside the installed package, or in the source tree's ``styles/``."""
+    package = Path(__file__).resolve().parent.parent
+    for folder in (package / "styles", package.parent / "styles"):
+        if folder.is_dir():
+            return list(sorted(folder.glob("*.tcss")))
+    raise FileNotFoundError(f"hcchat's stylesheets are missing (looked in {package / 'styles'})")
+
+
+class HCChatApp(App[int]):
+    """A full-screen chat with OpenAI-compatible endpoints."""
+
+    TITLE = "hcchat"
+    CSS_PATH: ClassVar[list[str | PurePath]] = _stylesheets()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: Session | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self._transport = transport
+        self._client: ChatClient | None = None
+        self.store = SessionStore(settings.sessions_dir)
+        self._initial_session = session
+        self._theme_ready = False
+
+    # ----------------------------------------------------------------- set-up
+
+    @property
+    def client(self) -> ChatClient:
+        """The HTTP client, created on first use so start-up does not import httpx."""
+        if self._client is None:
+            from app.api import ChatClient
+
+            transport = self._transport
+            base_url = self.settings.base_url
+            if transport is None and self.settings.demo:
+                from app.api._demo import DEMO_BASE_URL, demo_transport
+
+                transport, base_url = demo_transport(), DEMO_BASE_URL
+            self._client = ChatClient(base_url, self.settings.api_key, transport=transport)
+            self._client.on_retry = self._on_retry
+        return self._client
+
+    def _on_retry(self, attempt: int, wait: float, error: Exception) -> None:
+        self.notify(f"{error} — retrying in {wait:.0f} s (try {attempt + 1})", markup=False)
+
+    def on_mount(self) -> None:
+        if self.settings.keys:
+            self.set_keymap(dict(self.settings.keys))
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self._theme_ready = True
+        session = self._initial_session or self.new_session()
+        self.push_screen(ChatScreen(session))
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def watch_theme(self, theme: str) -> None:
+        if not self._theme_ready or theme == self.settings.theme:
+            return
+        from app.config import ConfigError, save_theme
+
+        try:
+            save_theme(self.settings.config_path, theme)
+        except (OSError, ConfigError) as error:
+            self.notify(f"Could not remember the theme: {error}", severity="warning", markup=False)
+
+    @property
+    def chat(self) -> ChatScreen:
+        """The chat screen (always at the bottom of the stack)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ChatScreen):
+                return screen
+        raise LookupError("the chat screen is not open")
+
+    # ----------------------------------------------------------------- sessions
+
+    def new_session(self, model: str | None = None) -> Session:
+        """A new session with the configured system prompt and parameters."""
+        session = Session.new(model or self.settings.model, self.settings.system_prompt)
+        session.params = dict(self.settings.params)
+        return session
+
+    def save_session(self, session: Session) -> bool:
+        """Save ``session``; any failure is shown, and the session stays in memory to retry."""
+        try:
+            result = self.store.save(session)
+        except StoreError as error:
+            self.notify(
+                f"{error}. The conversation is still here; it will be saved with the next message.",
+                title="Not saved",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+            return False
+        if result.note:
+            self.notify(result.note, severity="warning", markup=False, timeout=12)
+        return True
+
+    def open_session(self, session_id: str, *, highlight: int | None = None) -> None:
+        """Load a saved session into the chat screen."""
+        try:
+            session = self.store.load(session_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.call_later(self.chat.open, session, highlight)
+
+    def rename_session(self, session_id: str, title: str) -> bool:
+        """Rename a saved session (and the open one, if it is that session)."""
+        chat = self.chat
+        if chat.session.id == session_id:
+            chat.rename(title)
+            return True
+        try:
+            self.store.rename(session_id, title)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return False
+        return True
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete a saved session; the open one is replaced by a new session."""
+        try:
+            self.store.delete(session_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return False
+        chat = self.chat
+        if chat.session.id == session_id:
+            self.call_later(chat.open, self.new_session(chat.session.model), None)
+        self.notify("Session deleted.", markup=False)
+        return True
+
+    def ask_export(self, session_id: str) -> None:
+        """Ask where to export a session (a .md or .json path), then write it."""
+        from app.ui.screens._dialogs import TextPromptScreen
+
+        default = str(Path.cwd() / f"hcchat-{session_id}.md")
+
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                self.export_to(session_id, Path(path.strip()).expanduser())
+
+        self.push_screen(
+            TextPromptScreen("Export to (.md for Markdown, .json for JSON)", default), chosen
+        )
+
+    def export_session(self, session: Session, fmt: str) -> None:
+        """Export the open session to the current folder (``/export md|json``)."""
+        if fmt not in ("md", "json"):
+            self.notify("Usage: /export [md|json]", severity="error", markup=False)
+            return
+        if not self.save_session(session):
+            return
+        self.export_to(session.id, Path.cwd() / f"hcchat-{session.id}.{fmt}")
+
+    def export_to(self, session_id: str, path: Path) -> None:
+        """Write a session to ``path`` as Markdown, or JSON when the name ends in .json."""
+        fmt = "json" if path.suffix.lower() == ".json" else "md"
+        try:
+            written = self.store.export(session_id, path, fmt)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.notify(f"Exported to {written}", markup=False)
+
+    def open_session_browser(self) -> None:
+        """Show the session browser."""
+        from app.ui.screens._sessions import SessionBrowser
+
+        if not isinstance(self.screen, SessionBrowser):
+            self.push_screen(SessionBrowser())
+
+    # ----------------------------------------------------------------- models
+
+    async def load_models(self) -> tuple[list[ModelInfo], str | None]:
+        """The endpoint's models (cached a day), or the built-in list with a note why."""
+        from app.api import FALLBACK_MODELS, APIError, ModelInfo
+
+        cache = ModelCache(self.settings.cache_dir / "models.json")
+        base_url = "demo" if self.settings.demo else self.settings.base_url
+        cached = cache.load(base_url, MODEL_CACHE_SECONDS)
+        if cached:
+            return [ModelInfo(**item) for item in cached], None  # type: ignore[arg-type]
+        try:
+            models = await self.client.list_models()
+        except APIError as error:
+            return list(FALLBACK_MODELS), f"Could not load the model list ({error}); built-in list."
+        if not models:
+            return (
+                list(FALLBACK_MODELS),
+                "The server listed no models; showing the built-in list. Type any id to use it.",
+            )
+        # The cache only saves a request next time: failing to write it is not worth a message.
+        with suppress(StoreError):
+            cache.save(
+                base_url,
+                [{"id": m.id, "name": m.name, "context_length": m.context_length} for m in models],
+            )
+        return models, None
+
+    # ----------------------------------------------------------------- palette
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        chat = self.chat if any(isinstance(s, ChatScreen) for s in self.screen_stack) else None
+        if chat is None:
+            return
+        yield SystemCommand("New chat", "Start a new session", chat.action_new_session)
+        yield SystemCommand(
+            "Switch model", "Pick the model for the next replies", chat.action_pick_model
+        )
+        yield SystemCommand(
+            "Browse sessions", "Open, search, rename, delete, export", chat.action_sessions
+        )
+        yield SystemCommand(
+            "Session settings",
+            "System prompt, temperature, top_p, max_tokens",
+            chat.action_settings,
+        )
+        yield SystemCommand("Cancel reply", "Stop the reply that is streaming", chat.action_cancel)
+        yield SystemCommand(
+            "Retry or regenerate", "Ask again for the last reply", chat.action_retry
+        )
+        yield SystemCommand(
+            "Export session",
+            "Write this session to a Markdown or JSON file",
+            lambda: self.ask_export(chat.session.id),
+        )
+        yield SystemCommand("Help", "Slash commands and keys", chat.action_help)

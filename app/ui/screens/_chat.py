@@ -1,0 +1,497 @@
+"""The chat screen: conversation pane, prompt, status line; owns the worker that streams replies."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message as UIMessage
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Markdown, Static
+
+from app.api import APIError, ContentDelta, Finish, ReasoningDelta, Usage, redact
+from app.params import PARAMS, parse_param
+from app.store import Message, Session, utc_now
+from app.text import one_line
+from app.ui._commands import HELP, CommandError, parse_command, parse_set
+from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
+
+if TYPE_CHECKING:
+    from app.ui._app import HCChatApp
+
+# Messages mounted when a session opens; older ones are mounted when the user scrolls to the top.
+PAGE = 40
+
+
+@dataclass(slots=True)
+class _ActiveReply:
+    """The reply being streamed: its message, the pieces received so far, and timings."""
+
+    session: Session
+    message: Message
+    view: ReplyView
+    started: float
+    parts: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    first_token: float | None = None
+    deltas: int = 0
+
+
+def _title_from(text: str) -> str:
+    return one_line(text, 60) or "Untitled"
+
+
+class Conversation(VerticalScroll):
+    """The scrolling pane of messages; asks for older messages when scrolled to the top."""
+
+    class NeedEarlier(UIMessage):
+        """The user scrolled to the top and older messages are not mounted yet."""
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 < old:
+            self.post_message(self.NeedEarlier())
+
+
+class ChatScreen(Screen[None]):
+    """Chat with a model: send prompts, stream replies, switch models, run slash commands."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+        Binding("ctrl+n", "new_session", "New", id="new", show=False),
+        Binding("ctrl+o", "sessions", "Sessions", id="sessions"),
+        Binding("ctrl+l", "pick_model", "Model", id="model"),
+        Binding("ctrl+s", "settings", "Settings", id="settings", show=False),
+        Binding("ctrl+r", "retry", "Retry", id="retry"),
+        Binding("f1", "help", "Help", id="help"),
+    ]
+
+    streaming: reactive[bool] = reactive(False, init=False)
+    # The clock behind the live stats; snapshot tests freeze it.
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self._active: _ActiveReply | None = None
+        self._first_mounted = len(session.messages)
+        self._status_timer: Timer | None = None
+
+    @property
+    def hcchat(self) -> HCChatApp:
+        """The app, typed."""
+        from app.ui._app import HCChatApp
+
+        assert isinstance(self.app, HCChatApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield Conversation(id="conversation")
+        yield PromptArea(id="prompt")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.show_session()
+        self.query_one(PromptArea).focus()
+
+    # ----------------------------------------------------------------- display
+
+    def update_status(self) -> None:
+        """Redraw the status line: title, model, and the stats of the last or current reply."""
+        session = self.session
+        parts = [session.title or "New session", session.model]
+        active = self._active
+        if active is not None:
+            if active.first_token is None:
+                parts.append(f"waiting {self.clock() - active.started:.1f} s")
+            else:
+                elapsed = max(self.clock() - active.first_token, 1e-6)
+                parts.append(f"~{active.deltas} tokens · {active.deltas / elapsed:.0f} tok/s")
+        else:
+            last = next((m for m in reversed(session.messages) if m.role == "assistant"), None)
+            if last is not None and last.ttft is not None:
+                parts.append(f"first token {last.ttft:.2f} s")
+            if last is not None and last.tokens_per_second is not None:
+                parts.append(f"{last.tokens_per_second:.0f} tok/s")
+            if session.total_tokens:
+                parts.append(f"{session.total_tokens} tokens in session")
+        self.query_one("#status", Static).update(
+            Content(" · ".join(one_line(p, 60) for p in parts))
+        )
+
+    def _view_for(self, index: int) -> MessageView:
+        message = self.session.messages[index]
+        if message.role == "assistant":
+            return ReplyView(message, index=index)
+        if message.role == "system":
+            return SystemMessage(message, index=index)
+        return UserMessage(message, index=index)
+
+    async def show_session(self) -> None:
+        """Mount the last page of the session's messages and the status line."""
+        conversation = self.query_one(Conversation)
+        await conversation.remove_children()
+        total = len(self.session.messages)
+        self._first_mounted = max(0, total - PAGE)
+        views = [self._view_for(i) for i in range(self._first_mounted, total)]
+        if views:
+            await conversation.mount_all(views)
+        conversation.anchor()
+        self.update_status()
+
+    async def open(self, session: Session, highlight: int | None = None) -> None:
+        """Show ``session`` (cancelling any reply that streams); optionally mark one message."""
+        self.action_cancel()
+        self.session = session
+        await self.show_session()
+        if highlight is not None and 0 <= highlight < len(session.messages):
+            while self._first_mounted > highlight:
+                await self.mount_earlier()
+            for view in self.query(MessageView):
+                if view.index == highlight:
+                    view.add_class("-highlight")
+                    self.query_one(Conversation).release_anchor()
+                    self.call_after_refresh(view.scroll_visible, top=True, animate=False)
+        self.query_one(PromptArea).focus()
+
+    @on(Conversation.NeedEarlier)
+    async def mount_earlier(self) -> None:
+        """Mount the page of messages before the first one shown."""
+        if self._first_mounted == 0:
+            return
+        start = max(0, self._first_mounted - PAGE)
+        views = [self._view_for(i) for i in range(start, self._first_mounted)]
+        self._first_mounted = start
+        conversation = self.query_one(Conversation)
+        first = conversation.children[0] if conversation.children else None
+        await conversation.mount_all(views, before=first)
+        if first is not None:
+            conversation.scroll_to_widget(first, top=True, animate=False)
+
+    # ----------------------------------------------------------------- input
+
+    @on(PromptArea.Submitted)
+    async def on_prompt_submitted(self, event: PromptArea.Submitted) -> None:
+        """Send the prompt, or run it as a slash command."""
+        text = event.text
+        if not text.strip():
+            return
+        try:
+            command = parse_command(text)
+        except CommandError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        if command is not None:
+            event.prompt.clear()
+            await self.run_command(command.name, command.argument)
+            return
+        if self.streaming:
+            self.notify(
+                "A reply is still streaming: wait, or press Escape to cancel it.", markup=False
+            )
+            return
+        if text.lstrip().startswith("//"):
+            text = text.replace("/", "", 1)
+        event.prompt.clear()
+        await self.send(text)
+
+    async def send(self, text: str) -> None:
+        """Add a user message, save, and stream the reply to it."""
+        message = Message(role="user", content=text, created=utc_now())
+        self.session.messages.append(message)
+        if not self.session.title_locked and not self.session.title:
+            self.session.title = _title_from(text)
+        self.session.touch()
+        self.hcchat.save_session(self.session)
+        await self.query_one(Conversation).mount(
+            UserMessage(message, index=len(self.session.messages) - 1)
+        )
+        await self.start_reply()
+
+    async def start_reply(self, alternatives: list[Message] | None = None) -> None:
+        """Mount an empty reply for the current model and start streaming into it.
+
+        ``alternatives`` are earlier versions of this reply, kept when regenerating.
+        """
+        history = self.session.api_messages()
+        reply = Message(role="assistant", content="", model=self.session.model, created=utc_now())
+        reply.alternatives = alternatives or []
+        self.session.messages.append(reply)
+        view = ReplyView(reply, index=len(self.session.messages) - 1, streaming=True)
+        conversation = self.query_one(Conversation)
+        await conversation.mount(view)
+        conversation.anchor()
+        self._active = _ActiveReply(self.session, reply, view, self.clock())
+        self.streaming = True
+        self._stream_reply(self._active, history, self.session.model, dict(self.session.params))
+
+    def watch_streaming(self, streaming: bool) -> None:
+        if streaming:
+            self._status_timer = self.set_interval(0.25, self.update_status)
+        elif self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+        self.refresh_bindings()
+        self.update_status()
+
+    @work(exclusive=True, group="reply", exit_on_error=False)
+    async def _stream_reply(
+        self,
+        active: _ActiveReply,
+        history: list[dict[str, str]],
+        model: str,
+        params: dict[str, float | int],
+    ) -> None:
+        reply, view = active.message, active.view
+        client = self.hcchat.client
+        try:
+            async for event in client.stream_chat(model, history, params):
+                if isinstance(event, ContentDelta):
+                    if active.first_token is None:
+                        active.first_token = self.clock()
+                    active.parts.append(event.text)
+                    active.deltas += 1
+                    view.write(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    if active.first_token is None:
+                        active.first_token = self.clock()
+                    active.reasoning.append(event.text)
+                    view.write_reasoning(event.text)
+                elif isinstance(event, Usage):
+                    reply.usage = {
+                        "prompt_tokens": event.prompt_tokens,
+                        "completion_tokens": event.completion_tokens,
+                        "total_tokens": event.total_tokens,
+                    }
+                elif isinstance(event, Finish):
+                    reply.finish_reason = event.reason
+        except asyncio.CancelledError:
+            reply.error = reply.error or "cancelled"
+            reply.incomplete = True
+            raise
+        except APIError as error:
+            reply.error = redact(str(error), self.hcchat.settings.api_key)
+            reply.incomplete = bool(active.parts)
+        except Exception as error:
+            reply.error = redact(f"unexpected error: {error!r}", self.hcchat.settings.api_key)
+            reply.incomplete = True
+        finally:
+            self._finalize(active)
+            if view.is_attached:
+                await view.finish()
+            if reply.error:
+                hint = " Press Ctrl+R to retry." if reply.failed_empty else ""
+                self.notify(reply.error + hint, severity="error", markup=False, timeout=8)
+
+    def _finalize(self, active: _ActiveReply) -> None:
+        """Put what was received into the session and save it; safe to call twice."""
+        if self._active is not active:
+            return
+        self._active = None
+        reply = active.message
+        reply.content = "".join(active.parts)
+        reply.reasoning = "".join(active.reasoning) or None
+        now = self.clock()
+        if active.first_token is not None:
+            reply.ttft = round(active.first_token - active.started, 3)
+            tokens = (reply.usage or {}).get("completion_tokens") or active.deltas
+            elapsed = now - active.first_token
+            if elapsed > 0.05 and tokens:
+                reply.tokens_per_second = round(tokens / elapsed, 1)
+        active.session.touch()
+        self.hcchat.save_session(active.session)
+        self.streaming = False
+
+    def on_unmount(self) -> None:
+        active = self._active
+        if active is not None:
+            active.message.error = (
+                active.message.error or "hcchat was closed while the reply streamed"
+            )
+            active.message.incomplete = True
+            self._finalize(active)
+
+    # ----------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return True if self.streaming else None
+        return True
+
+    def action_cancel(self) -> None:
+        """Cancel the reply that is streaming; what arrived so far is kept."""
+        if self._active is not None:
+            self._active.message.error = "cancelled"
+            self.workers.cancel_group(self, "reply")
+
+    async def action_new_session(self) -> None:
+        """Start a new, empty session with the current model and settings."""
+        self.action_cancel()
+        self.session = self.hcchat.new_session(model=self.session.model)
+        await self.show_session()
+
+    def action_sessions(self) -> None:
+        """Open the session browser."""
+        self.hcchat.open_session_browser()
+
+    def action_pick_model(self) -> None:
+        """Open the model picker."""
+        from app.ui.screens._model_picker import ModelPicker
+
+        def chosen(model: str | None) -> None:
+            if model:
+                self.switch_model(model)
+
+        self.app.push_screen(ModelPicker(self.session.model), chosen)
+
+    def action_settings(self) -> None:
+        """Open the session settings form."""
+        from app.ui.screens._settings import SessionSettings, SettingsScreen
+
+        def done(result: SessionSettings | None) -> None:
+            if result is not None:
+                self.apply_settings(result.system_prompt, result.params)
+
+        self.app.push_screen(SettingsScreen(self.session.system_prompt, self.session.params), done)
+
+    async def action_retry(self) -> None:
+        """Retry a failed reply, or regenerate the last reply (the old one is kept as a version)."""
+        if self.streaming:
+            self.notify("Wait for the reply to finish, or press Escape first.", markup=False)
+            return
+        messages = self.session.messages
+        if not messages or messages[-1].role != "assistant":
+            if messages and messages[-1].role == "user":
+                await self.start_reply()
+                return
+            self.notify("There is no reply to retry yet.", markup=False)
+            return
+        old = messages.pop()
+        conversation = self.query_one(Conversation)
+        views = conversation.query(ReplyView)
+        if views:
+            await views.last().remove()
+        if old.failed_empty:
+            await self.start_reply(old.alternatives)
+        else:
+            earlier, old.alternatives = old.alternatives, []
+            await self.start_reply([*earlier, old])
+
+    def action_help(self) -> None:
+        """Show the slash commands and keys."""
+        from app.ui.screens._dialogs import HelpScreen
+
+        keys = "\n".join(
+            f"{self.app.get_key_display(binding):<12} {binding.description}"
+            for binding in (b for _, b, _, _ in self.active_bindings.values())
+            if binding.description
+        )
+        self.app.push_screen(HelpScreen(HELP, keys))
+
+    # ----------------------------------------------------------------- commands
+
+    async def run_command(self, name: str, argument: str) -> None:
+        """Run a slash command typed into the prompt."""
+        if name == "model":
+            if argument:
+                self.switch_model(argument)
+            else:
+                self.action_pick_model()
+        elif name == "new":
+            await self.action_new_session()
+        elif name == "sessions":
+            self.action_sessions()
+        elif name == "system":
+            self.apply_settings(argument or None, self.session.params)
+        elif name == "set":
+            self.set_param(argument)
+        elif name == "settings":
+            self.action_settings()
+        elif name == "retry":
+            await self.action_retry()
+        elif name == "rename":
+            self.rename(argument)
+        elif name == "export":
+            self.hcchat.export_session(self.session, argument or "md")
+        elif name == "help":
+            self.action_help()
+
+    def switch_model(self, model: str) -> None:
+        """Use ``model`` for the next replies; the conversation is kept."""
+        model = model.strip()
+        if not model or any(c.isspace() for c in model):
+            self.notify(f"Not a model id: {model!r}", severity="error", markup=False)
+            return
+        self.session.model = model
+        self.session.touch()
+        if self.session.messages:
+            self.hcchat.save_session(self.session)
+        self.update_status()
+        self.notify(f"Next replies come from {model}.", markup=False)
+
+    def set_param(self, argument: str) -> None:
+        """Run ``/set NAME VALUE``."""
+        try:
+            name, raw = parse_set(argument)
+            params = dict(self.session.params)
+            if raw.lower() in ("default", "unset", "none"):
+                if name not in PARAMS:
+                    raise CommandError(
+                        f"Unknown setting '{name}'. Settings are: {', '.join(PARAMS)}."
+                    )
+                params.pop(name, None)
+            else:
+                params[name] = parse_param(name, raw)
+        except ValueError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.apply_settings(self.session.system_prompt, params)
+
+    def apply_settings(self, system_prompt: str | None, params: dict[str, float | int]) -> None:
+        """Set the system prompt and parameters, show them, and save."""
+        had_system = self.session.system_prompt is not None
+        self.session.set_system_prompt(system_prompt)
+        self.session.params = dict(params)
+        self.session.touch()
+        if self.session.messages and any(m.role != "system" for m in self.session.messages):
+            self.hcchat.save_session(self.session)
+        if had_system or system_prompt:
+            self.call_later(self.show_session)
+        shown = ", ".join(f"{k} = {v}" for k, v in params.items()) or "defaults"
+        self.notify(f"Settings: {shown}.", markup=False)
+
+    def rename(self, title: str) -> None:
+        """Give the session a title of the user's choosing."""
+        title = one_line(title, 200)
+        if not title:
+            self.notify("Usage: /rename TITLE", severity="error", markup=False)
+            return
+        self.session.title = title
+        self.session.title_locked = True
+        self.session.touch()
+        self.hcchat.save_session(self.session)
+        self.update_status()
+
+    @on(Markdown.LinkClicked)
+    def confirm_link(self, event: Markdown.LinkClicked) -> None:
+        """Open a link from a reply only after the user confirms it."""
+        event.stop()
+        from app.ui.screens._dialogs import ConfirmScreen
+
+        href = event.href
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.app.open_url(href)
+
+        self.app.push_screen(ConfirmScreen(f"Open this link in your browser?\n\n{href}"), answer)

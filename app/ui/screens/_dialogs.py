@@ -1,0 +1,90 @@
+"""Small modal dialogs: confirm, ask for a line of text, show help."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from app.text import display_safe
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask a yes/no question; Enter or y confirms, Escape or n declines."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "dismiss(False)", "No"),
+        Binding("y", "dismiss(True)", "Yes"),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(display_safe(self.question)), classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Content(self.yes), variant="error", id="yes")
+                yield Button(Content(self.no), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def answer(self, event: Button.Pressed) -> None:
+        """Dismiss with the button's answer."""
+        self.dismiss(event.button.id == "yes")
+
+
+class TextPromptScreen(ModalScreen[str | None]):
+    """Ask for one line of text (a title, a file name); Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, value: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.question), classes="dialog-text")
+            yield Input(self.value, id="answer")
+            yield Static(Content("Enter to accept · Escape to cancel"), classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def accept(self, event: Input.Submitted) -> None:
+        """Dismiss with the text typed."""
+        self.dismiss(event.value)
+
+
+class HelpScreen(ModalScreen[None]):
+    """The slash commands and key bindings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "dismiss(None)", "Close")]
+
+    def __init__(self, commands: str, keys: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.commands = commands
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        keys = self.keys
+        with VerticalScroll(classes="dialog help"):
+            yield Static(Content("Slash commands"), classes="dialog-title")
+            yield Static(Content(self.commands), classes="help-text")
+            yield Static(Content("Keys"), classes="dialog-title")
+            yield Static(Content(keys), classes="help-text")
+            yield Static(
+                Content("Ctrl+P opens the command palette · Escape closes this"),
+                classes="dialog-hint",
+            )

@@ -1,0 +1,254 @@
+"""The session browser: newest first, filter by title and text; open, rename, delete, export."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from app.store import SessionSummary, StoreError, UnreadableSession
+from app.text import one_line
+from app.ui.screens._dialogs import ConfirmScreen, TextPromptScreen
+
+if TYPE_CHECKING:
+    from app.ui._app import HCChatApp
+
+Entry = SessionSummary | UnreadableSession
+# Full-text search starts once typing pauses this long, so each keystroke filters titles at once.
+SEARCH_DELAY = 0.15
+
+
+def _row(entry: Entry, snippet: str = "") -> tuple[Text, ...]:
+    if isinstance(entry, UnreadableSession):
+        return (
+            Text("—"),
+            Text(f"⚠ unreadable: {one_line(entry.path.name, 40)}", style="bold"),
+            Text(one_line(entry.reason, 60)),
+            Text(""),
+        )
+    when = entry.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+    title = one_line(entry.title or "Untitled", 60)
+    detail = one_line(snippet, 60) if snippet else one_line(", ".join(entry.models), 50)
+    return (Text(when), Text(title), Text(detail), Text(str(entry.message_count), justify="right"))
+
+
+class SessionBrowser(Screen[None]):
+    """Browse saved sessions. Typing filters; Enter opens; unreadable files cannot be opened."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="browser.close"),
+        Binding("down", "move(1)", "Down", show=False, priority=True),
+        Binding("up", "move(-1)", "Up", show=False, priority=True),
+        Binding("ctrl+r", "rename", "Rename", priority=True, id="browser.rename"),
+        Binding("ctrl+d", "delete", "Delete", priority=True, id="browser.delete"),
+        Binding("ctrl+e", "export", "Export", priority=True, id="browser.export"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[Entry] = []
+        self.matches: dict[str, tuple[int | None, str]] = {}
+
+    @property
+    def hcchat(self) -> HCChatApp:
+        """The app, typed."""
+        from app.ui._app import HCChatApp
+
+        assert isinstance(self.app, HCChatApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Sessions"), id="browser-title")
+        yield Input(placeholder="Type to filter by title and text", id="browser-filter")
+        table: DataTable[Text] = DataTable(
+            id="browser-table", cursor_type="row", zebra_stripes=True
+        )
+        yield table
+        yield Static(Content("Loading sessions…"), id="browser-note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Updated", key="updated")
+        table.add_column("Title", key="title")
+        table.add_column("Models / match", key="detail")
+        table.add_column("Msgs", key="count")
+        self.query_one("#browser-filter", Input).focus()
+        self.reload()
+
+    @work(exclusive=True, group="list", thread=True, exit_on_error=False)
+    def reload(self) -> None:
+        """Read the session list off the event loop, then show it."""
+        try:
+            entries = self.hcchat.store.list()
+        except StoreError as error:
+            self.app.call_from_thread(self.show_note, str(error))
+            return
+        self.app.call_from_thread(self.show_entries, entries)
+
+    def show_note(self, text: str) -> None:
+        """Show a line under the table."""
+        self.query_one("#browser-note", Static).update(Content(text))
+
+    def show_entries(self, entries: list[Entry]) -> None:
+        """Remember the full list and show it through the current filter."""
+        self.entries = entries
+        self.apply_filter(self.query_one("#browser-filter", Input).value)
+
+    def apply_filter(self, query: str) -> None:
+        """Show entries whose title matches now; full-text matches arrive from a search."""
+        needle = query.strip().lower()
+        shown = [
+            entry
+            for entry in self.entries
+            if not needle
+            or (isinstance(entry, SessionSummary) and needle in entry.title.lower())
+            or entry.id in self.matches
+        ]
+        self.fill(shown)
+
+    def fill(self, entries: list[Entry]) -> None:
+        """Put ``entries`` in the table, keeping the cursor on the same session if it is there."""
+        table: DataTable[Text] = self.query_one(DataTable)
+        current = self.selected_key()
+        table.clear()
+        for entry in entries:
+            key = entry.id if isinstance(entry, SessionSummary) else f"!{entry.path.name}"
+            snippet = self.matches.get(entry.id, (None, ""))[1]
+            table.add_row(*_row(entry, snippet), key=key)
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
+        readable = sum(isinstance(e, SessionSummary) for e in self.entries)
+        unreadable = len(self.entries) - readable
+        note = f"{len(entries)} shown · {readable} sessions"
+        if unreadable:
+            note += f" · {unreadable} unreadable (left untouched)"
+        note += " · Enter opens · Ctrl+R rename · Ctrl+D delete · Ctrl+E export"
+        self.show_note(note)
+
+    @on(Input.Changed, "#browser-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        """Filter titles at once, and start a full-text search when typing pauses."""
+        self.matches = {}
+        self.apply_filter(event.value)
+        if event.value.strip():
+            self.search(event.value.strip())
+
+    @work(exclusive=True, group="search", thread=True, exit_on_error=False)
+    def search(self, text: str) -> None:
+        """Search the full text of every session, off the event loop."""
+        worker = get_current_worker()
+        time.sleep(SEARCH_DELAY)
+        if worker.is_cancelled:
+            return
+        try:
+            hits = self.hcchat.store.search(text)
+        except StoreError as error:
+            self.app.call_from_thread(self.show_note, str(error))
+            return
+        if worker.is_cancelled:
+            return
+        matches = {hit.summary.id: (hit.message_index, hit.snippet) for hit in hits}
+        self.app.call_from_thread(self.show_matches, text, matches)
+
+    def show_matches(self, text: str, matches: dict[str, tuple[int | None, str]]) -> None:
+        """Show full-text matches if the filter has not changed since the search began."""
+        if self.query_one("#browser-filter", Input).value.strip() != text:
+            return
+        self.matches = matches
+        self.apply_filter(text)
+
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor."""
+        table: DataTable[Text] = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    def selected_session(self, verb: str) -> str | None:
+        """The id of the readable session under the cursor, or None with a message why not."""
+        key = self.selected_key()
+        if key is None:
+            self.notify("No session selected.", markup=False)
+            return None
+        if key.startswith("!"):
+            self.notify(
+                f"{key[1:]} cannot be read, so it cannot be {verb}; fix or move the file by hand.",
+                severity="warning",
+                markup=False,
+            )
+            return None
+        return key
+
+    def action_move(self, step: int) -> None:
+        """Move the row cursor while typing in the filter."""
+        table: DataTable[Text] = self.query_one(DataTable)
+        if table.row_count:
+            row = max(0, min(table.row_count - 1, table.cursor_row + step))
+            table.move_cursor(row=row)
+
+    def action_close(self) -> None:
+        """Back to the chat."""
+        self.dismiss()
+
+    @on(Input.Submitted, "#browser-filter")
+    @on(DataTable.RowSelected)
+    def open_selected(self) -> None:
+        """Open the session under the cursor in the chat screen."""
+        session_id = self.selected_session("opened")
+        if session_id is None:
+            return
+        highlight = self.matches.get(session_id, (None, ""))[0]
+        self.dismiss()
+        self.hcchat.open_session(session_id, highlight=highlight)
+
+    def action_rename(self) -> None:
+        """Rename the selected session."""
+        session_id = self.selected_session("renamed")
+        if session_id is None:
+            return
+        entry = next(e for e in self.entries if e.id == session_id)
+        title = entry.title if isinstance(entry, SessionSummary) else ""
+
+        def renamed(new_title: str | None) -> None:
+            if (
+                new_title
+                and new_title.strip()
+                and self.hcchat.rename_session(session_id, new_title.strip())
+            ):
+                self.reload()
+
+        self.app.push_screen(TextPromptScreen("New title", title), renamed)
+
+    def action_delete(self) -> None:
+        """Delete the selected session after confirmation."""
+        session_id = self.selected_session("deleted")
+        if session_id is None:
+            return
+        entry = next(e for e in self.entries if e.id == session_id)
+        title = entry.title if isinstance(entry, SessionSummary) else session_id
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and self.hcchat.delete_session(session_id):
+                self.reload()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete “{one_line(title, 60)}”?\nThis cannot be undone.", yes="Delete"),
+            confirmed,
+        )
+
+    def action_export(self) -> None:
+        """Export the selected session to a Markdown (or JSON) file."""
+        session_id = self.selected_session("exported")
+        if session_id is None:
+            return
+        self.hcchat.ask_export(session_id)

@@ -1,0 +1,227 @@
+"""Widgets that show one message of the conversation; they display and never do I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from markdown_it import MarkdownIt
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from app.store import Message
+from app.text import display_safe
+
+# Deltas are gathered for this long before they reach the Markdown widget: a fast stream then
+# costs about 20 appends a second instead of one per token, and typing stays responsive.
+FLUSH_INTERVAL = 0.05
+
+
+def safe_markdown_parser() -> MarkdownIt:
+    """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible."""
+    return MarkdownIt("gfm-like", {"html": False})
+
+
+def _local_time(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%H:%M") if moment else ""
+
+
+def reply_footer(message: Message) -> str:
+    """The stats line under a reply: finish, tokens, time to first token, speed, or the error."""
+    parts: list[str] = []
+    if message.error:
+        label = "incomplete" if message.content else "failed"
+        parts.append(f"⚠ {label}: {message.error}")
+    elif message.incomplete:
+        parts.append("⚠ incomplete")
+    elif message.finish_reason and message.finish_reason != "stop":
+        parts.append(f"finish: {message.finish_reason}")
+    if message.usage:
+        parts.append(
+            f"{message.usage.get('completion_tokens', 0)} tokens out, "
+            f"{message.usage.get('prompt_tokens', 0)} in"
+        )
+    if message.ttft is not None:
+        parts.append(f"first token {message.ttft:.2f} s")
+    if message.tokens_per_second is not None:
+        parts.append(f"{message.tokens_per_second:.1f} tok/s")
+    if message.alternatives:
+        parts.append(f"{len(message.alternatives) + 1} versions")
+    return " · ".join(parts)
+
+
+class MessageView(Vertical):
+    """One message: a header line and a body."""
+
+    def __init__(self, message: Message, *, index: int | None = None) -> None:
+        super().__init__(classes=f"message -{message.role}")
+        self.message = message
+        self.index = index
+
+    def header_text(self) -> str:
+        """What the header line says: the role, and who wrote it when."""
+        when = _local_time(self.message.created)
+        return f"{self.message.role.capitalize()}  {when}".rstrip()
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(self.header_text()), classes="message-header")
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        """The body: plain text, never Markdown or markup."""
+        yield Static(Content(display_safe(self.message.content)), classes="message-body")
+
+
+class UserMessage(MessageView):
+    """Something the user typed, shown exactly as typed."""
+
+    def header_text(self) -> str:
+        """Header of a user message."""
+        return f"You  {_local_time(self.message.created)}".rstrip()
+
+
+class SystemMessage(MessageView):
+    """The session's system prompt."""
+
+    def header_text(self) -> str:
+        """Header of the system prompt."""
+        return "System prompt"
+
+
+class ReplyView(MessageView):
+    """An assistant reply: Markdown body, optional reasoning block, stats footer.
+
+    A reply being streamed starts with an empty Markdown widget that is only ever appended to
+    (appending to a pre-filled Markdown corrupts the display), then gets one full render at the end.
+    """
+
+    def __init__(
+        self, message: Message, *, index: int | None = None, streaming: bool = False
+    ) -> None:
+        super().__init__(message, index=index)
+        self.streaming = streaming
+        self._stream: MarkdownStream | None = None
+        self._reasoning_stream: MarkdownStream | None = None
+        self._pending: list[str] = []
+        self._pending_reasoning: list[str] = []
+        self._flush_timer: Timer | None = None
+        self._wrote_content = False
+
+    def header_text(self) -> str:
+        """Header of a reply: which model wrote it, and when."""
+        model = self.message.model or "unknown model"
+        return f"{model}  {_local_time(self.message.created)}".rstrip()
+
+    def compose_body(self) -> ComposeResult:
+        """Reasoning (collapsed), the Markdown answer, and the footer."""
+        reasoning = "" if self.streaming else (self.message.reasoning or "")
+        with Collapsible(title="Reasoning", collapsed=True, classes="reasoning") as block:
+            block.display = bool(reasoning)
+            yield Markdown(
+                display_safe(reasoning) or None,
+                parser_factory=safe_markdown_parser,
+                open_links=False,
+                classes="reasoning-body",
+            )
+        body = "" if self.streaming else display_safe(self.message.content)
+        yield Markdown(
+            body or None,
+            parser_factory=safe_markdown_parser,
+            open_links=False,
+            classes="message-body",
+        )
+        yield Static(Content(reply_footer(self.message)), classes="message-footer")
+        self.set_class(bool(self.message.failed_empty), "-failed")
+        self.set_class(self.streaming, "-streaming")
+
+    @property
+    def body(self) -> Markdown:
+        """The Markdown widget of the answer."""
+        return self.query_one(".message-body", Markdown)
+
+    @property
+    def reasoning_block(self) -> Collapsible:
+        """The collapsible block that holds the reasoning."""
+        return self.query_one(".reasoning", Collapsible)
+
+    def on_mount(self) -> None:
+        if self.streaming:
+            self._stream = Markdown.get_stream(self.body)
+            self.query_one(".message-footer", Static).update(Content("waiting for the model…"))
+
+    def write(self, text: str) -> None:
+        """Queue a piece of the answer for display."""
+        if not self._wrote_content:
+            self._wrote_content = True
+            if self._pending_reasoning or self.reasoning_block.display:
+                self.reasoning_block.collapsed = True
+            self.query_one(".message-footer", Static).update(Content("…"))
+        self._pending.append(display_safe(text))
+        self._schedule_flush()
+
+    def write_reasoning(self, text: str) -> None:
+        """Queue a piece of the reasoning for display; the block opens while it streams."""
+        block = self.reasoning_block
+        if not block.display:
+            block.display = True
+            block.collapsed = False
+            self._reasoning_stream = Markdown.get_stream(
+                self.query_one(".reasoning-body", Markdown)
+            )
+            self.query_one(".message-footer", Static).update(Content("thinking…"))
+        self._pending_reasoning.append(display_safe(text))
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_INTERVAL, self._flush)
+
+    async def _flush(self) -> None:
+        self._flush_timer = None
+        if self._pending_reasoning and self._reasoning_stream is not None:
+            text = "".join(self._pending_reasoning)
+            self._pending_reasoning.clear()
+            await self._reasoning_stream.write(text)
+        if self._pending and self._stream is not None:
+            text = "".join(self._pending)
+            self._pending.clear()
+            await self._stream.write(text)
+
+    async def finish(self) -> None:
+        """End streaming: flush, stop the streams, render once in full, show the footer."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        await self._flush()
+        for stream in (self._stream, self._reasoning_stream):
+            if stream is not None:
+                await stream.stop()
+        self._stream = self._reasoning_stream = None
+        self.streaming = False
+        self.remove_class("-streaming")
+        self.refresh_message()
+        # A full render fixes code fences that streaming can leave stale (Textual #6518).
+        await self.body.update(display_safe(self.message.content))
+        if self.message.reasoning:
+            reasoning = self.query_one(".reasoning-body", Markdown)
+            await reasoning.update(display_safe(self.message.reasoning))
+
+    def refresh_message(self) -> None:
+        """Redraw the header, footer and failure state from ``self.message``."""
+        self.query_one(".message-header", Static).update(Content(self.header_text()))
+        self.query_one(".message-footer", Static).update(Content(reply_footer(self.message)))
+        self.set_class(self.message.failed_empty, "-failed")
+        block = self.reasoning_block
+        block.display = bool(self.message.reasoning)
+
+    async def show_message(self, message: Message) -> None:
+        """Show another version of this reply (after regenerate or when cycling versions)."""
+        self.message = message
+        self.refresh_message()
+        await self.body.update(display_safe(message.content))
+        await self.query_one(".reasoning-body", Markdown).update(
+            display_safe(message.reasoning or "")
+        )

@@ -1,0 +1,1 @@
+"""Tests of app.api: the client, SSE parsing, errors, retries, the think splitter, the demo."""
