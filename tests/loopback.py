@@ -331,12 +331,12 @@ class LoopbackServer:
 
     def reset(self) -> None:
         """Forget queued responses and recorded requests, restore the models, drop connections."""
+        if self._loop is not None:
+            self._call(self._drop_connections())
         self._queue.clear()
         self._model_queue.clear()
         self.requests.clear()
         self.models = list(DEFAULT_MODELS)
-        if self._loop is not None:
-            self._call(self._drop_connections())
 
     def enqueue(self, *responses: Response) -> None:
         """Answer the next ``POST .../chat/completions`` requests with these, in order."""
@@ -397,7 +397,13 @@ class LoopbackServer:
                 self.requests.append(request)
                 if not await self._respond(request, reader, writer):
                     break
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+        except (
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ValueError,  # a malformed request: just hang up
+            asyncio.CancelledError,
+        ):
             pass
         finally:
             self._connections.discard(task)
@@ -456,7 +462,9 @@ async def _client_left(reader: asyncio.StreamReader, seconds: float) -> bool:
     """Stay silent for ``seconds``; True if the client closed the connection meanwhile."""
     try:
         return await asyncio.wait_for(reader.read(1), seconds) == b""
-    except (TimeoutError, ConnectionError):
+    except ConnectionError:  # a reset: the client closed with our data still unread
+        return True
+    except TimeoutError:
         return False
 
 

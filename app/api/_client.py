@@ -272,6 +272,8 @@ class ChatClient:
                 async for sse in sse_events:
                     for event in decoder.feed(sse.data, sse.event):
                         yield event
+                    if decoder.error is not None:
+                        raise decoder.error
                     if decoder.done:
                         return
         except APIError:

@@ -11,7 +11,7 @@ import json
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,8 +157,22 @@ def _chat_response(request: httpx.Request, chunk_delay: float) -> httpx.Response
     return httpx.Response(
         200,
         headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"},
-        content=_stream(reply, usage=usage, delay=chunk_delay),
+        stream=_EventStream(_stream(reply, usage=usage, delay=chunk_delay)),
     )
+
+
+class _EventStream(httpx.AsyncByteStream):
+    """A response body that stops generating when the client closes the response (cancel)."""
+
+    def __init__(self, chunks: AsyncGenerator[bytes, None]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for data in self._chunks:
+            yield data
+
+    async def aclose(self) -> None:
+        await self._chunks.aclose()
 
 
 def _compose(body: Mapping[str, Any]) -> _Reply:
@@ -210,7 +224,7 @@ def _chunks(tokens: Sequence[str], seed: int) -> list[str]:
     return pieces
 
 
-async def _stream(reply: _Reply, *, usage: bool, delay: float) -> AsyncIterator[bytes]:
+async def _stream(reply: _Reply, *, usage: bool, delay: float) -> AsyncGenerator[bytes, None]:
     """The reply as SSE: role chunk, reasoning, content, finish chunk, usage chunk, ``[DONE]``."""
     base = {
         "id": f"chatcmpl-demo-{random.getrandbits(48):012x}",

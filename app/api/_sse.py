@@ -23,15 +23,18 @@ DONE = "[DONE]"
 class StreamDecoder:
     """Decodes the ``data:`` payloads of one streamed reply, keeping the state between chunks.
 
-    ``feed`` returns the events of one payload and raises :class:`StreamInterrupted` for an
-    error chunk or :class:`ProtocolError` for a payload that is not a JSON object; ``flush``
-    releases text the ``<think>`` splitter still holds (call it at the end and on failures).
+    ``feed`` returns the events of one payload. When the payload reports a failure (an error
+    chunk, ``finish_reason: "error"``, an ``error`` event) it still returns the text that came
+    before, and sets :attr:`error`, which the caller raises after yielding those events. A
+    payload that is not a JSON object raises :class:`ProtocolError`. ``flush`` releases text the
+    ``<think>`` splitter holds back (call it at the end and on failures).
     ``reasoning_first``: the model is known to omit ``<think>`` (see :mod:`app.api._think`).
     """
 
     def __init__(self, *, reasoning_first: bool = False) -> None:
         self.done = False
         self.finish_reason: str | None = None
+        self.error: StreamInterrupted | None = None
         self.received_text = False
         self.reasoning_first = reasoning_first
         self._splitter = ThinkSplitter(reasoning_first=reasoning_first)
@@ -50,9 +53,8 @@ class StreamDecoder:
         """The events carried by one ``data:`` payload (of an SSE event named ``event``)."""
         text = data.strip()
         if event == "error":
-            raise StreamInterrupted(
-                f"The server reported an error during the reply: {_error_event_message(text)}"
-            )
+            self._fail(_error_event_message(text))
+            return self.flush()
         if not text:
             return []
         if text == DONE:
@@ -61,10 +63,7 @@ class StreamDecoder:
         chunk = _parse_chunk(text)
         error = chunk.get("error")
         if error is not None:
-            raise StreamInterrupted(
-                f"The server reported an error during the reply: {describe_error(error)}",
-                status=error_status(error),
-            )
+            self._fail(describe_error(error), error_status(error))
         events: list[StreamEvent] = []
         choice = first_choice(chunk.get("choices"))
         if choice is not None:
@@ -72,11 +71,19 @@ class StreamDecoder:
         usage = parse_usage(chunk.get("usage"))
         if usage is not None:
             events.append(usage)
+        if self.error is not None:
+            events.extend(self.flush())
         return events
 
     def flush(self) -> list[StreamEvent]:
         """Release whatever the ``<think>`` splitter holds back."""
         return _events_of(self._splitter.flush())
+
+    def _fail(self, message: str, status: int | None = None) -> None:
+        if self.error is None:
+            self.error = StreamInterrupted(
+                f"The server reported an error during the reply: {message}", status=status
+            )
 
     def _choice_events(self, choice: Mapping[str, Any]) -> list[StreamEvent]:
         events: list[StreamEvent] = []
@@ -91,15 +98,18 @@ class StreamDecoder:
                 self.received_text = True
                 events.extend(_events_of(self._splitter.feed(content)))
         reason = choice.get("finish_reason")
-        if isinstance(reason, str) and reason and self.finish_reason is None:
-            if reason == "error":
-                raise StreamInterrupted(
+        if not isinstance(reason, str) or not reason or self.finish_reason is not None:
+            return events
+        if reason == "error":
+            if self.error is None:
+                self.error = StreamInterrupted(
                     "The model's provider failed part way through the reply "
                     '(finish_reason "error").'
                 )
-            self.finish_reason = reason
-            events.extend(self.flush())
-            events.append(Finish(reason))
+            return events
+        self.finish_reason = reason
+        events.extend(self.flush())
+        events.append(Finish(reason))
         return events
 
 

@@ -52,12 +52,18 @@ class HCChatApp(App[int]):
         *,
         session: Session | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        client: ChatClient | None = None,
+        store: SessionStore | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self._transport = transport
-        self._client: ChatClient | None = None
-        self.store = SessionStore(settings.sessions_dir)
+        # A client built by the caller (tests: short timeouts); its on_retry is set here.
+        self._client: ChatClient | None = client
+        if client is not None:
+            client.on_retry = self._on_retry
+        # The store that loaded ``session``: it knows the file's version, so saving does not fork.
+        self.store = store or SessionStore(settings.sessions_dir)
         self._initial_session = session
         self._theme_ready = False
 

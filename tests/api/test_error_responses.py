@@ -41,9 +41,7 @@ async def failure(loopback, client, response):
 # ---------------------------------------------------------------- the Hack Club proxy trap
 
 
-async def test_401_sent_as_event_stream_with_json_body_is_an_authentication_error(
-    loopback, client
-):
+async def test_401_sent_as_event_stream_with_json_body_is_an_authentication_error(loopback, client):
     body = '{"error":{"message":"Incorrect API key provided.","code":401}}'
     raised = await failure(loopback, client, error(401, body, "text/event-stream"))
     assert isinstance(raised, AuthenticationError)
@@ -54,7 +52,9 @@ async def test_401_sent_as_event_stream_with_json_body_is_an_authentication_erro
 async def test_401_sent_as_event_stream_with_plain_text_is_an_authentication_error(
     loopback, client
 ):
-    raised = await failure(loopback, client, error(401, "Authentication failed", "text/event-stream"))
+    raised = await failure(
+        loopback, client, error(401, "Authentication failed", "text/event-stream")
+    )
     assert isinstance(raised, AuthenticationError)
     assert raised.message.endswith(": Authentication failed")
 
@@ -144,7 +144,9 @@ async def test_openrouter_provider_error_includes_the_raw_provider_message(loopb
 
 
 async def test_long_plain_text_is_flattened_and_cut(loopback, client):
-    raised = await failure(loopback, client, error(400, "line one\n\n" + "word " * 200, "text/plain"))
+    raised = await failure(
+        loopback, client, error(400, "line one\n\n" + "word " * 200, "text/plain")
+    )
     assert "\n" not in raised.message
     assert len(raised.message) < 360
     assert raised.message.endswith("…")

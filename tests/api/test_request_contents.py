@@ -80,7 +80,10 @@ async def test_each_request_gets_fresh_headers(loopback, client):
     stream_1, models, stream_2 = loopback.requests
     assert models.headers["accept"] == "application/json"
     assert "cache-control" not in models.headers
-    assert stream_1.headers == {**stream_2.headers, "content-length": stream_1.headers["content-length"]}
+    assert stream_1.headers == {
+        **stream_2.headers,
+        "content-length": stream_1.headers["content-length"],
+    }
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "//"])

@@ -144,7 +144,9 @@ async def test_every_usage_seen_is_yielded_and_the_last_one_wins(loopback, clien
             [
                 payload({"content": "x"}, usage={"prompt_tokens": 1, "completion_tokens": 1}),
                 payload({}, "stop", usage=None),
-                payload(None, usage={"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}),
+                payload(
+                    None, usage={"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}
+                ),
                 "[DONE]",
             ]
         )
@@ -284,3 +286,18 @@ async def test_held_back_text_is_released_when_the_stream_fails(loopback, client
     events, error = await collect_until_error(client)
     assert reasoning(events) == "reasoning so far</thi"
     assert isinstance(error, StreamInterrupted)
+
+
+async def test_text_in_the_same_chunk_as_a_failure_is_kept(loopback, client):
+    loopback.enqueue(
+        sse(
+            [
+                payload({"content": "first "}),
+                payload({"content": "last words"}, "error", error={"message": "gone"}),
+            ]
+        )
+    )
+    events, error = await collect_until_error(client)
+    assert content(events) == "first last words"
+    assert isinstance(error, StreamInterrupted)
+    assert error.message == "The server reported an error during the reply: gone"

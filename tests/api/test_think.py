@@ -12,12 +12,20 @@ from app.api import ThinkSplitter, split_think
 
 # (text, reasoning, content) as a stream splits them.
 SAMPLES = [
-    ("<think>\nLet me think.\nOK.\n</think>\n\nThe answer is 42.", "Let me think.\nOK.", "The answer is 42."),
+    (
+        "<think>\nLet me think.\nOK.\n</think>\n\nThe answer is 42.",
+        "Let me think.\nOK.",
+        "The answer is 42.",
+    ),
     ("  \n<think>Short</think>Answer", "Short", "Answer"),
     ("<think>\n\n</think>\n\nHello there!", "", "Hello there!"),
     ("Plain answer, no tags.\nSecond line.\n", "", "Plain answer, no tags.\nSecond line.\n"),
     ("Answer first. Then <think>x</think> text.", "", "Answer first. Then <think>x</think> text."),
-    ("<think>a</think>\n\nUse `<think>` and\n</think> freely.", "a", "Use `<think>` and\n</think> freely."),
+    (
+        "<think>a</think>\n\nUse `<think>` and\n</think> freely.",
+        "a",
+        "Use `<think>` and\n</think> freely.",
+    ),
     ("Sure.\n\nUse `</think>` to close.", "", "Sure.\n\nUse `</think>` to close."),
     ("Example:\n<think>\n</think>\ndone", "", "Example:\n<think>\n</think>\ndone"),
     ("<think>héllo 🙂</think>wörld", "héllo 🙂", "wörld"),
@@ -41,7 +49,9 @@ def run(pieces: list[str], **options: bool) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize(("text", "expected_reasoning", "expected_content"), SAMPLES)
-def test_every_single_split_position_gives_the_same_parts(text, expected_reasoning, expected_content):
+def test_every_single_split_position_gives_the_same_parts(
+    text, expected_reasoning, expected_content
+):
     for cut in range(len(text) + 1):
         assert run([text[:cut], text[cut:]]) == (expected_reasoning, expected_content), cut
 
@@ -137,7 +147,10 @@ def test_closed_think_is_set_only_when_a_block_was_closed():
 
 
 def test_whole_reply_with_a_bare_closing_tag_splits_reasoning_from_answer():
-    assert split_think("Okay, they said hi.\n</think>\n\nHello!") == ("Okay, they said hi.", "Hello!")
+    assert split_think("Okay, they said hi.\n</think>\n\nHello!") == (
+        "Okay, they said hi.",
+        "Hello!",
+    )
 
 
 @pytest.mark.parametrize(("text", "expected_reasoning", "expected_content"), SAMPLES)

@@ -92,3 +92,9 @@ async def send_and_wait(pilot: Pilot[object], text: str) -> None:
         lambda: len(app.chat.session.messages) >= before + 2 and not app.chat.streaming,
     )
     await pilot.pause()
+
+
+def screen_text(app: HCChatApp) -> str:
+    """The characters on screen right now, one line per row, as the user sees them."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)

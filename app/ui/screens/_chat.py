@@ -115,8 +115,10 @@ class ChatScreen(Screen[None]):
             if active.first_token is None:
                 parts.append(f"waiting {self.clock() - active.started:.1f} s")
             else:
-                elapsed = max(self.clock() - active.first_token, 1e-6)
-                parts.append(f"~{active.deltas} tokens · {active.deltas / elapsed:.0f} tok/s")
+                parts.append(f"~{active.deltas} tokens")
+                elapsed = self.clock() - active.first_token
+                if elapsed > 0.5:
+                    parts.append(f"{active.deltas / elapsed:.0f} tok/s")
         else:
             last = next((m for m in reversed(session.messages) if m.role == "assistant"), None)
             if last is not None and last.ttft is not None:
@@ -125,9 +127,8 @@ class ChatScreen(Screen[None]):
                 parts.append(f"{last.tokens_per_second:.0f} tok/s")
             if session.total_tokens:
                 parts.append(f"{session.total_tokens} tokens in session")
-        self.query_one("#status", Static).update(
-            Content(" · ".join(one_line(p, 60) for p in parts))
-        )
+        status = self.query("#status").results(Static)
+        next(status, Static()).update(Content(" · ".join(one_line(p, 60) for p in parts)))
 
     def _view_for(self, index: int) -> MessageView:
         message = self.session.messages[index]

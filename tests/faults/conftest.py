@@ -1,0 +1,291 @@
+"""Fault injection: the real app and CLI against the loopback server, plus the helpers to judge them.
+
+Every fault test checks three things: what the user is told, that the next message to a healthy
+endpoint still works, and that the session file holds everything typed and received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import socket
+import ssl
+import tomllib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from app.api import ChatClient
+from app.config import Settings
+from app.store import Session, SessionStore
+from app.ui._app import HCChatApp
+from app.ui.screens._chat import ChatScreen
+
+SECRET = "sk-hc-v1-faultsuitesecret0123456789"
+MODEL = "test/model-a"
+READ_TIMEOUT = 0.4
+CONNECT_TIMEOUT = 0.3
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+class Reroute(httpx.AsyncBaseTransport):
+    """Real sockets; while ``healed``, every request goes to the loopback server instead.
+
+    The app's base URL names the faulty endpoint (so messages name it); healing it stands for
+    "the endpoint came back" without restarting the app.
+    """
+
+    def __init__(self, healthy_base_url: str) -> None:
+        self.healed = False
+        self._healthy = urlsplit(healthy_base_url)
+        self._inner = httpx.AsyncHTTPTransport(verify=_tls_context())
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.healed:
+            assert self._healthy.hostname is not None
+            request.url = request.url.copy_with(
+                scheme=self._healthy.scheme,
+                host=self._healthy.hostname,
+                port=self._healthy.port,
+            )
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@pytest.fixture
+def settings(loopback, tmp_path: Path) -> Settings:
+    """Settings pointing at the loopback server, with isolated folders and a recognisable key."""
+    return Settings(
+        api_key=SECRET,
+        base_url=loopback.base_url,
+        model=MODEL,
+        theme=None,
+        system_prompt=None,
+        keys={},
+        params={},
+        config_path=tmp_path / "config" / "config.toml",
+        sessions_dir=tmp_path / "sessions",
+        cache_dir=tmp_path / "cache",
+        demo=False,
+    )
+
+
+@pytest.fixture
+def store(settings: Settings) -> SessionStore:
+    """A store on the sessions folder the app under test uses (for reading results)."""
+    return SessionStore(settings.sessions_dir)
+
+
+@pytest.fixture
+def make_app(settings: Settings, loopback) -> Callable[..., HCChatApp]:
+    """The app under test, with a client whose timeouts and retry waits are short.
+
+    ``base_url`` points the client at a faulty endpoint; with ``reroute`` a :class:`Reroute`
+    transport is used (``app.client._http`` is not touched: the test keeps the transport).
+    """
+
+    def make(
+        session: Session | None = None,
+        *,
+        base_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        store: SessionStore | None = None,
+        max_tries: int = 3,
+        read_timeout: float = READ_TIMEOUT,
+        **changes: Any,
+    ) -> HCChatApp:
+        chosen = replace(settings, **changes)
+        client = ChatClient(
+            base_url or chosen.base_url,
+            chosen.api_key,
+            transport=transport or httpx.AsyncHTTPTransport(verify=_tls_context()),
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=read_timeout,
+            backoff=0.01,
+            max_tries=max_tries,
+            max_retry_wait=5.0,
+        )
+        return HCChatApp(chosen, session=session, client=client, store=store)
+
+    return make
+
+
+# --------------------------------------------------------------------------- driving the app
+
+
+def chat(app: HCChatApp) -> ChatScreen:
+    """The app's chat screen."""
+    return app.chat
+
+
+async def wait_for(
+    pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 10.0
+) -> None:
+    """Let the app run until ``predicate()`` holds; fail after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.01)
+
+
+async def send(pilot: Pilot[Any], text: str) -> None:
+    """Put ``text`` in the prompt (as a paste would) and press Enter."""
+    app = pilot.app
+    assert isinstance(app, HCChatApp)
+    prompt = app.chat.query_one("#prompt")
+    prompt.focus()
+    prompt.insert(text)  # type: ignore[attr-defined]
+    await pilot.press("enter")
+
+
+async def send_and_wait(pilot: Pilot[Any], text: str, timeout: float = 10.0) -> None:
+    """Send a prompt and wait until its reply has finished (or failed) and is saved."""
+    app = pilot.app
+    assert isinstance(app, HCChatApp)
+    before = len(app.chat.session.messages)
+    await send(pilot, text)
+    await wait_for(
+        pilot,
+        lambda: len(app.chat.session.messages) >= before + 2 and not app.chat.streaming,
+        timeout,
+    )
+    await pilot.pause()
+
+
+async def still_works(pilot: Pilot[Any], text: str = "are you still there") -> None:
+    """The next message to a healthy endpoint gets its whole reply."""
+    app = pilot.app
+    assert isinstance(app, HCChatApp)
+    await send_and_wait(pilot, text)
+    last = app.chat.session.messages[-1]
+    assert last.content == f"Echo from {app.chat.session.model}: {text}"
+    assert not last.incomplete and last.error is None
+
+
+def notifications(app: HCChatApp) -> list[str]:
+    """The text of every notification shown so far."""
+    return [n.message for n in app._notifications]
+
+
+def told(app: HCChatApp, *fragments: str) -> str:
+    """The notification that contains every fragment; fails if none does or one is a crash."""
+    shown = notifications(app)
+    for message in shown:
+        assert "Traceback" not in message, message
+    for message in shown:
+        if all(fragment in message for fragment in fragments):
+            assert not re.fullmatch(r"\W*\d{3}\W*", message), message
+            return message
+    raise AssertionError(f"no notification with {fragments!r}; shown: {shown!r}")
+
+
+# --------------------------------------------------------------------------- what is on disk
+
+
+def saved(store: SessionStore, session_id: str) -> dict[str, Any]:
+    """The session file parsed as TOML, after checking the store also reads it."""
+    path = store.folder / f"{session_id}.toml"
+    data = tomllib.loads(path.read_text("utf-8"))
+    SessionStore(store.folder).load(session_id)
+    return data
+
+
+def assert_kept(
+    store: SessionStore,
+    session_id: str,
+    typed: list[str],
+    received: list[str],
+) -> list[dict[str, Any]]:
+    """The file holds every prompt typed and every reply received, in order, exactly."""
+    messages = saved(store, session_id)["messages"]
+    assert [m["content"] for m in messages if m["role"] == "user"] == typed
+    assert [m["content"] for m in messages if m["role"] == "assistant"] == received
+    for message in messages:
+        if message["role"] == "assistant":
+            assert message["model"]
+    return messages
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', re.DOTALL)
+
+
+def screen_text(app: HCChatApp) -> str:
+    """What the terminal shows, line by line, from the app's SVG screenshot."""
+    svg = app.export_screenshot()
+    assert "\x1b" not in svg
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for x, y, text in _TEXT.findall(svg):
+        rows.setdefault(float(y), []).append((float(x), html.unescape(text)))
+    return "\n".join(
+        "".join(text for _, text in sorted(rows[y])).replace("\xa0", " ").rstrip()
+        for y in sorted(rows)
+    )
+
+
+# --------------------------------------------------------------------------- odd endpoints
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def unanswering_endpoint() -> Iterator[str]:
+    """A base URL whose server accepts the connection, reads the request and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    yield f"http://127.0.0.1:{port}/v1"
+    listener.close()
+
+
+@pytest.fixture
+def unaccepting_endpoint() -> Iterator[str]:
+    """A base URL whose listen queue is full, so a new connection never completes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers: list[socket.socket] = []
+    # Fill the accept queue (Linux admits backlog + 1); later SYNs are dropped and time out.
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    yield f"http://127.0.0.1:{port}/v1"
+    for filler in fillers:
+        filler.close()
+    listener.close()
+
+
+@pytest.fixture
+async def reroute(loopback) -> AsyncIterator[Reroute]:
+    """A transport that reaches a faulty endpoint until the test heals it."""
+    transport = Reroute(loopback.base_url)
+    yield transport
+    await transport.aclose()
