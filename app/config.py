@@ -31,7 +31,14 @@ KEY_ACTIONS: Mapping[str, str] = MappingProxyType(
         "settings": "ctrl+s",
         "retry": "ctrl+r",
         "help": "f1",
+        "select": "ctrl+up",
         "quit": "ctrl+q",
+        "message.copy": "c",
+        "message.code": "b",
+        "message.previous": "left",
+        "message.next": "right",
+        "message.edit": "e",
+        "message.leave": "escape",
         "browser.close": "escape",
         "browser.rename": "ctrl+r",
         "browser.delete": "ctrl+d",
@@ -40,7 +47,9 @@ KEY_ACTIONS: Mapping[str, str] = MappingProxyType(
 )
 # Actions active on the same screen at once: one key may not serve two of them.
 _KEY_SCOPES = (
-    ("cancel", "new", "sessions", "model", "settings", "retry", "help", "quit"),
+    ("cancel", "new", "sessions", "model", "settings", "retry", "help", "select", "quit"),
+    ("message.copy", "message.code", "message.previous", "message.next", "message.edit"),
+    ("message.leave", "quit"),
     ("browser.close", "browser.rename", "browser.delete", "browser.export", "quit"),
 )
 

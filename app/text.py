@@ -24,3 +24,11 @@ def one_line(text: str, limit: int = 80) -> str:
     if len(line) > limit:
         return line[: limit - 1] + "…"
     return line
+
+
+def code_blocks(markdown: str) -> list[str]:
+    """The contents of the fenced and indented code blocks in ``markdown``, in order."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark", {"html": False}).parse(markdown)
+    return [token.content for token in tokens if token.type in ("fence", "code_block")]

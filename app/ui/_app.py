@@ -275,4 +275,12 @@ class HCChatApp(App[int]):
             "Write this session to a Markdown or JSON file",
             lambda: self.ask_export(chat.session.id),
         )
+        yield SystemCommand(
+            "Copy last reply", "Copy the last reply to the clipboard", chat.action_copy_reply
+        )
+        yield SystemCommand(
+            "Select message",
+            "Focus a message to copy it or see its versions",
+            chat.action_select_message,
+        )
         yield SystemCommand("Help", "Slash commands and keys", chat.action_help)

@@ -14,9 +14,15 @@ HELP = """\
 /set temperature|top_p|max_tokens VALUE   set a parameter (VALUE 'default' unsets it)
 /settings                        edit the system prompt and parameters in a form
 /retry                           retry a failed reply, or regenerate the last one
+/copy                            copy the last reply to the clipboard
+/edit                            edit your last message and ask again (old versions are kept)
 /rename TITLE                    rename this session
 /export [md|json]                export this session to a file in the current folder
-/help                            this list"""
+/help                            this list
+
+On a message (Ctrl+Up selects the last one, Up/Down move, Escape returns to the prompt):
+c copies it · b copies its next code block · Left/Right show other versions of a reply ·
+e edits your last message. The mouse can select text too (hold Shift in most terminals)."""
 
 COMMANDS = (
     "model",
@@ -26,6 +32,8 @@ COMMANDS = (
     "set",
     "settings",
     "retry",
+    "copy",
+    "edit",
     "rename",
     "export",
     "help",

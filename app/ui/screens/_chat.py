@@ -21,7 +21,7 @@ from textual.widgets import Footer, Markdown, Static
 from app.api import APIError, ContentDelta, Finish, ReasoningDelta, Usage, redact
 from app.params import PARAMS, parse_param
 from app.store import Message, Session, utc_now
-from app.text import one_line
+from app.text import code_blocks, one_line
 from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
 
@@ -73,6 +73,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+s", "settings", "Settings", id="settings", show=False),
         Binding("ctrl+r", "retry", "Retry", id="retry"),
         Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+up", "select_message", "Select message", id="select", show=False),
     ]
 
     streaming: reactive[bool] = reactive(False, init=False)
@@ -85,6 +86,7 @@ class ChatScreen(Screen[None]):
         self._active: _ActiveReply | None = None
         self._first_mounted = len(session.messages)
         self._status_timer: Timer | None = None
+        self._editing: int | None = None
 
     @property
     def hcchat(self) -> HCChatApp:
@@ -204,7 +206,10 @@ class ChatScreen(Screen[None]):
         if text.lstrip().startswith("//"):
             text = text.replace("/", "", 1)
         event.prompt.clear()
-        await self.send(text)
+        if self._editing is not None:
+            await self.resend_edited(self._editing, text)
+        else:
+            await self.send(text)
 
     async def send(self, text: str) -> None:
         """Add a user message, save, and stream the reply to it."""
@@ -326,11 +331,113 @@ class ChatScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            return True if self.streaming else None
+            return True if self.streaming or self._editing is not None else None
         return True
 
+    def action_copy_reply(self) -> None:
+        """Copy the last reply to the clipboard."""
+        reply = next((m for m in reversed(self.session.messages) if m.role == "assistant"), None)
+        if reply is None or not reply.content:
+            self.notify("There is no reply to copy yet.", markup=False)
+            return
+        self.app.copy_to_clipboard(reply.content)
+        self.notify(f"Copied the last reply ({len(reply.content)} characters).", markup=False)
+
+    def action_select_message(self) -> None:
+        """Focus the last message, to copy it, change its version or edit it."""
+        views = self.query(MessageView)
+        if views:
+            views.last().focus()
+            views.last().scroll_visible(animate=False)
+
+    @on(MessageView.Command)
+    async def message_command(self, event: MessageView.Command) -> None:
+        """Run a command the user gave on a focused message."""
+        view, message = event.view, event.view.message
+        if event.command == "copy":
+            self.app.copy_to_clipboard(message.content)
+            self.notify(f"Copied the message ({len(message.content)} characters).", markup=False)
+        elif event.command == "code":
+            self.copy_code_block(view)
+        elif event.command in ("previous", "next") and isinstance(view, ReplyView):
+            await self.show_version(view, -1 if event.command == "previous" else 1)
+        elif event.command == "edit":
+            self.edit_message(view)
+        elif event.command == "leave":
+            self.query_one(PromptArea).focus()
+
+    def copy_code_block(self, view: MessageView) -> None:
+        """Copy the message's next code block (each press moves to the following one)."""
+        blocks = code_blocks(view.message.content)
+        if not blocks:
+            self.notify("This message has no code block.", markup=False)
+            return
+        number = (view.code_cursor + 1) % len(blocks)
+        view.code_cursor = number
+        self.app.copy_to_clipboard(blocks[number])
+        self.notify(f"Copied code block {number + 1} of {len(blocks)}.", markup=False)
+
+    async def show_version(self, view: ReplyView, step: int) -> None:
+        """Show an older or newer version of a reply; the one shown is what history sends."""
+        if self.streaming:
+            self.notify("Wait for the reply to finish first.", markup=False)
+            return
+        current = view.message
+        if not current.alternatives or view.index is None:
+            self.notify("This reply has only one version. Ctrl+R makes another.", markup=False)
+            return
+        versions = [*current.alternatives, current]
+        versions.sort(key=lambda m: m.created.timestamp() if m.created else 0.0)
+        chosen = versions[(versions.index(current) + step) % len(versions)]
+        chosen.alternatives = [m for m in versions if m is not chosen]
+        current.alternatives = []
+        self.session.messages[view.index] = chosen
+        await view.show_message(chosen)
+        position = versions.index(chosen) + 1
+        self.notify(f"Version {position} of {len(versions)}: {chosen.model}", markup=False)
+        self.session.touch()
+        self.hcchat.save_session(self.session)
+
+    def edit_message(self, view: MessageView) -> None:
+        """Load the last user message into the prompt; Enter resends it, Escape gives up."""
+        last_user = max(
+            (i for i, m in enumerate(self.session.messages) if m.role == "user"), default=None
+        )
+        if view.index is None or view.index != last_user or self.streaming:
+            self.notify("Only your last message can be edited.", markup=False)
+            return
+        self._editing = view.index
+        prompt = self.query_one(PromptArea)
+        prompt.load_text(view.message.content)
+        prompt.focus()
+        self.refresh_bindings()
+        self.notify("Editing your last message: Enter resends it, Escape cancels.", markup=False)
+
+    async def resend_edited(self, index: int, text: str) -> None:
+        """Replace the last user message with ``text`` and ask again; old versions are kept."""
+        self._editing = None
+        messages = self.session.messages
+        user = messages[index]
+        user.alternatives.append(Message("user", user.content, created=user.created))
+        user.content = text
+        user.created = utc_now()
+        earlier: list[Message] = []
+        if index + 1 < len(messages) and messages[index + 1].role == "assistant":
+            old = messages.pop(index + 1)
+            earlier = old.alternatives if old.failed_empty else [*old.alternatives, old]
+            old.alternatives = []
+        del messages[index + 1 :]
+        self.session.touch()
+        self.hcchat.save_session(self.session)
+        await self.show_session()
+        await self.start_reply(earlier)
+
     def action_cancel(self) -> None:
-        """Cancel the reply that is streaming; what arrived so far is kept."""
+        """Cancel the reply that is streaming (what arrived is kept), or stop editing."""
+        if self._editing is not None:
+            self._editing = None
+            self.query_one(PromptArea).clear()
+            self.notify("Edit cancelled; nothing was changed.", markup=False)
         if self._active is not None:
             self._active.message.error = "cancelled"
             self.workers.cancel_group(self, "reply")
@@ -424,6 +531,12 @@ class ChatScreen(Screen[None]):
             self.rename(argument)
         elif name == "export":
             self.hcchat.export_session(self.session, argument or "md")
+        elif name == "copy":
+            self.action_copy_reply()
+        elif name == "edit":
+            views = [v for v in self.query(UserMessage)]
+            if views:
+                self.edit_message(views[-1])
         elif name == "help":
             self.action_help()
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message as UIMessage
 from textual.timer import Timer
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
@@ -53,13 +56,48 @@ def reply_footer(message: Message) -> str:
     return " · ".join(parts)
 
 
-class MessageView(Vertical):
-    """One message: a header line and a body."""
+class MessageView(Vertical, can_focus=True):
+    """One message: a header line and a body. Focus it (Ctrl+Up, or click) to act on it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "command('copy')", "Copy", id="message.copy"),
+        Binding("b", "command('code')", "Copy code", id="message.code"),
+        Binding("left", "command('previous')", "Older version", id="message.previous"),
+        Binding("right", "command('next')", "Newer version", id="message.next"),
+        Binding("e", "command('edit')", "Edit", id="message.edit"),
+        Binding("up", "focus_sibling(-1)", "Up", show=False),
+        Binding("down", "focus_sibling(1)", "Down", show=False),
+        Binding("escape", "command('leave')", "Back to prompt", id="message.leave"),
+    ]
+
+    class Command(UIMessage):
+        """The user asked to act on this message (copy it, change version, edit...)."""
+
+        def __init__(self, view: MessageView, command: str) -> None:
+            super().__init__()
+            self.view = view
+            self.command = command
 
     def __init__(self, message: Message, *, index: int | None = None) -> None:
         super().__init__(classes=f"message -{message.role}")
         self.message = message
         self.index = index
+        self.code_cursor = -1
+
+    def action_command(self, command: str) -> None:
+        """Ask the screen to run ``command`` on this message."""
+        self.post_message(self.Command(self, command))
+
+    def action_focus_sibling(self, step: int) -> None:
+        """Move focus to the previous or next message."""
+        parent = self.parent
+        if parent is None:
+            return
+        views = [child for child in parent.children if isinstance(child, MessageView)]
+        position = views.index(self) + step
+        if 0 <= position < len(views):
+            views[position].focus()
+            views[position].scroll_visible(animate=False)
 
     def header_text(self) -> str:
         """What the header line says: the role, and who wrote it when."""
