@@ -57,19 +57,21 @@ def _sample_sessions(folder: Path) -> None:
 
 
 async def _shoot(out: Path) -> None:
+    from app.api._demo import demo_transport
     from app.config import load_settings
     from app.ui._app import HCChatApp
     from app.ui.screens._sessions import SessionBrowser
 
     settings = load_settings(demo=True, model="qwen/qwen3-32b")
     _sample_sessions(settings.sessions_dir)
-    app = HCChatApp(settings)
+    # A slower demo stream, so the first picture catches the reply half way.
+    app = HCChatApp(settings, transport=demo_transport(chunk_delay=0.04))
     async with app.run_test(size=SIZE) as pilot:
         chat = app.chat
         prompt = chat.query_one("#prompt")
         prompt.insert("Show me a Python example of reading a file line by line")  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await _until(pilot.pause, lambda: chat._active is not None and len(chat._active.parts) > 60)
+        await _until(pilot.pause, lambda: chat._active is not None and len(chat._active.parts) > 12)
         await pilot.pause()
         (out / "chat-streaming.svg").write_text(app.export_screenshot(title="hcchat"), "utf-8")
         await _until(pilot.pause, lambda: not chat.streaming)

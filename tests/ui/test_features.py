@@ -150,3 +150,19 @@ async def test_keys_from_the_config_replace_the_defaults(make_app):
     async with app.run_test() as pilot:
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionBrowser))
+
+
+async def test_mouse_selection_in_a_reply_copies_with_ctrl_c(make_app, loopback):
+    loopback.enqueue(reply("Select these words please"))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send_and_wait(pilot, "select")
+        body = chat(app).query(ReplyView).last().body
+        await pilot.mouse_down(body, offset=(0, 0))
+        await pilot.hover(body, offset=(12, 0))
+        await pilot.mouse_up(body, offset=(12, 0))
+        await pilot.pause()
+        assert chat(app).get_selected_text() == "Select these "
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.clipboard == "Select these "

@@ -111,7 +111,7 @@ class ChatScreen(Screen[None]):
     def update_status(self) -> None:
         """Redraw the status line: title, model, and the stats of the last or current reply."""
         session = self.session
-        parts = [session.title or "New session", session.model]
+        parts = [one_line(session.title or "New session", 40), session.model]
         active = self._active
         if active is not None:
             if active.first_token is None:

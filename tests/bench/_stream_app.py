@@ -1,0 +1,172 @@
+"""App process of bench_stream.py and bench_keys.py: hcchat on a real terminal, instrumented.
+
+python tests/bench/_stream_app.py BASE_URL COMMAND_FD REPORT_FD   (stdin/stdout: a pseudo-terminal)
+
+The app runs with Textual's real Linux driver on the terminal it is given, so every frame is
+rendered and written, and keys typed into the terminal arrive as a user's would. For each JSON
+command (``{"id", "tokens", "rate"}``) it opens a new session, sends ``bench id=… tokens=…
+rate=…`` through ``ChatScreen.send`` and waits for the reply to finish, then reports:
+
+- ``t0``: when the prompt was sent; ``t_done``: when the streaming worker ended (after the
+  final full render of the reply); ``t_final_frame``: the first frame written after that;
+- ``t_last_append``: when the Markdown append that completed the reply's source finished, and
+  ``t_last_delta_frame``: the first frame written after it (the last delta on screen);
+- ``cpu`` and ``cpu_stream``: CPU seconds of this process from ``t0`` to the final frame, and
+  to the last-delta frame;
+- ``edits``: ``[time, prompt length]`` after each edit of the prompt (typed keys), and
+  ``frames``: the times of every frame written, for latency to screen.
+
+All times are ``time.monotonic()``, one clock for every process of the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from textual.app import App  # noqa: E402
+from textual.await_complete import AwaitComplete  # noqa: E402
+from textual.widgets import Markdown  # noqa: E402
+
+from app.config import Settings  # noqa: E402
+from app.ui._app import HCChatApp  # noqa: E402
+from app.ui.widgets import PromptArea, ReplyView  # noqa: E402
+
+frames: list[float] = []
+appends: list[tuple[float, int, int]] = []
+edits: list[tuple[float, int]] = []
+
+_display = App._display
+
+
+def _recording_display(self: App[Any], screen: Any, renderable: Any) -> None:
+    _display(self, screen, renderable)
+    if renderable is not None:
+        frames.append(time.monotonic())
+
+
+_append = Markdown.append
+
+
+def _recording_append(self: Markdown, markdown: str) -> AwaitComplete:
+    inner = _append(self, markdown)
+    length = len(self.source)
+
+    async def appended() -> None:
+        await inner
+        appends.append((time.monotonic(), id(self), length))
+
+    return AwaitComplete(appended())
+
+
+App._display = _recording_display  # type: ignore[method-assign]
+Markdown.append = _recording_append  # type: ignore[method-assign]
+
+
+def _first_after(moment: float) -> float | None:
+    return next((t for t in frames if t >= moment), None)
+
+
+async def _frame_after(moment: float, timeout: float = 2.0) -> float | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = _first_after(moment)
+        if found is not None:
+            return found
+        await asyncio.sleep(0.002)
+    return None
+
+
+async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str, Any]:
+    chat = app.chat
+    await chat.action_new_session()
+    prompt = chat.query_one(PromptArea)
+    prompt.clear()
+    prompt.focus()
+    edit = prompt.edit
+
+    def recording_edit(change: Any) -> Any:
+        result = edit(change)
+        edits.append((time.monotonic(), len(prompt.text)))
+        return result
+
+    prompt.edit = recording_edit  # type: ignore[method-assign]
+    await asyncio.sleep(0.2)  # let the new screen settle
+    frames.clear()
+    appends.clear()
+    edits.clear()
+    cpu0 = time.process_time()
+    t0 = time.monotonic()
+    await chat.send(f"bench id={command['id']} tokens={command['tokens']} rate={command['rate']}")
+    report.write(json.dumps({"event": "streaming"}) + "\n")
+    report.flush()
+    worker = [w for w in app.workers if w.node is chat and w.group == "reply"][-1]
+    view = chat.query(ReplyView).last()
+    body_id = id(view.body)
+    await worker.wait()
+    t_done = time.monotonic()
+    t_final_frame = await _frame_after(t_done)
+    cpu = time.process_time() - cpu0
+    final = len(view.body.source)
+    t_last_append = next(
+        (t for t, widget, length in appends if widget == body_id and length >= final), None
+    )
+    t_last_delta_frame = None if t_last_append is None else _first_after(t_last_append)
+    del prompt.edit
+    return {
+        "t0": t0,
+        "t_done": t_done,
+        "t_final_frame": t_final_frame,
+        "t_last_append": t_last_append,
+        "t_last_delta_frame": t_last_delta_frame,
+        "cpu": cpu,
+        "chars": final,
+        "content_chars": len(view.message.content),
+        "appends": sum(1 for _, widget, _ in appends if widget == body_id),
+        "frames": list(frames),
+        "edits": list(edits),
+        "error": view.message.error,
+    }
+
+
+async def main() -> None:
+    base_url, command_fd, report_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    data = Path(os.environ["XDG_DATA_HOME"])
+    settings = Settings(
+        api_key="sk-bench-not-a-real-key-0123456789",
+        base_url=base_url,
+        model="bench/model",
+        theme=None,
+        system_prompt=None,
+        keys={},
+        params={},
+        config_path=Path(os.environ["XDG_CONFIG_HOME"]) / "hcchat" / "config.toml",
+        sessions_dir=data / "hcchat" / "sessions",
+        cache_dir=Path(os.environ["XDG_CACHE_HOME"]) / "hcchat",
+        demo=False,
+    )
+    app = HCChatApp(settings)
+    commands = os.fdopen(command_fd, "r")
+    report = os.fdopen(report_fd, "w")
+    async with app.run_test(headless=False, size=(120, 40)) as pilot:
+        await pilot.pause()
+        report.write(json.dumps({"event": "ready"}) + "\n")
+        report.flush()
+        while True:
+            line = await asyncio.to_thread(commands.readline)
+            if not line:
+                break
+            result = await run(app, json.loads(line), report)
+            report.write(json.dumps(result) + "\n")
+            report.flush()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
