@@ -295,7 +295,10 @@ class ChatScreen(Screen[None]):
             self._finalize(active)
             if view.is_attached:
                 await view.finish()
-            if reply.error:
+            if reply.error == "cancelled":
+                kept = "the part that arrived is kept" if reply.content else "nothing had arrived"
+                self.notify(f"Reply cancelled; {kept}. Ctrl+R asks again.", markup=False)
+            elif reply.error:
                 hint = " Press Ctrl+R to retry." if reply.failed_empty else ""
                 self.notify(reply.error + hint, severity="error", markup=False, timeout=8)
 

@@ -44,7 +44,7 @@ class SessionBrowser(Screen[None]):
     """Browse saved sessions. Typing filters; Enter opens; unreadable files cannot be opened."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", id="browser.close"),
+        Binding("escape", "close", "Back", priority=True, id="browser.close"),
         Binding("down", "move(1)", "Down", show=False, priority=True),
         Binding("up", "move(-1)", "Up", show=False, priority=True),
         Binding("ctrl+r", "rename", "Rename", priority=True, id="browser.rename"),
@@ -128,7 +128,7 @@ class SessionBrowser(Screen[None]):
             table.move_cursor(row=table.get_row_index(current))
         readable = sum(isinstance(e, SessionSummary) for e in self.entries)
         unreadable = len(self.entries) - readable
-        note = f"{len(entries)} shown · {readable} sessions"
+        note = f"{len(entries)} shown · {readable} session{'s' if readable != 1 else ''}"
         if unreadable:
             note += f" · {unreadable} unreadable (left untouched)"
         note += " · Enter opens · Ctrl+R rename · Ctrl+D delete · Ctrl+E export"
