@@ -308,3 +308,22 @@ async def test_long_session_mounts_recent_messages_and_loads_older_on_scroll(mak
         conversation = chat(app).query_one("#conversation")
         conversation.scroll_home(animate=False)
         await wait_for(pilot, lambda: len(chat(app).query(".message")) > mounted)
+
+
+async def test_chosen_theme_is_remembered_in_the_config(make_app, settings):
+    settings.config_path.parent.mkdir(parents=True)
+    settings.config_path.write_text('# my settings\ndefault_model = "x/y"\n', "utf-8")
+    app = make_app()
+    async with app.run_test() as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+    text = settings.config_path.read_text("utf-8")
+    assert 'theme = "nord"' in text
+    assert text.startswith('# my settings\ndefault_model = "x/y"\n')
+
+
+async def test_configured_theme_is_used_at_start(make_app):
+    app = make_app(theme="gruvbox")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.theme == "gruvbox"

@@ -130,7 +130,11 @@ class ChatScreen(Screen[None]):
             if session.total_tokens:
                 parts.append(f"{session.total_tokens} tokens in session")
         status = self.query("#status").results(Static)
-        next(status, Static()).update(Content(" · ".join(one_line(p, 60) for p in parts)))
+        # The status line is one row high whatever it says: no layout pass (with a long reply
+        # mounted, a layout pass costs tens of ms, and this runs four times a second).
+        next(status, Static()).update(
+            Content(" · ".join(one_line(p, 60) for p in parts)), layout=False
+        )
 
     def _view_for(self, index: int) -> MessageView:
         message = self.session.messages[index]

@@ -21,6 +21,17 @@ from app.text import display_safe
 # Deltas are gathered for this long before they reach the Markdown widget: a fast stream then
 # costs about 20 appends a second instead of one per token, and typing stays responsive.
 FLUSH_INTERVAL = 0.05
+# Textual lays out every line and Markdown block of a message, so a multi-megabyte message would
+# freeze the screen: only this many characters are shown. The session file keeps every one.
+DISPLAY_LIMIT = 200_000
+CUT_NOTE = "\n\n… (too long to show in full; the session file keeps every character)"
+
+
+def shown_text(text: str) -> str:
+    """``text`` made display-safe and cut to ``DISPLAY_LIMIT`` characters, with a note if cut."""
+    if len(text) <= DISPLAY_LIMIT:
+        return display_safe(text)
+    return display_safe(text[:DISPLAY_LIMIT]) + CUT_NOTE
 
 
 def safe_markdown_parser() -> MarkdownIt:
@@ -53,6 +64,8 @@ def reply_footer(message: Message) -> str:
         parts.append(f"{message.tokens_per_second:.1f} tok/s")
     if message.alternatives:
         parts.append(f"{len(message.alternatives) + 1} versions")
+    if len(message.content) > DISPLAY_LIMIT:
+        parts.append(f"showing {DISPLAY_LIMIT:,} of {len(message.content):,} characters")
     return " · ".join(parts)
 
 
@@ -171,9 +184,11 @@ class ReplyView(MessageView):
             open_links=False,
             classes="message-body",
         )
-        yield Static(Content(reply_footer(self.message)), classes="message-footer")
+        # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
+        # every Markdown block under it, which takes about a second for a long reply.
+        footer = "message-footer -streaming" if self.streaming else "message-footer"
+        yield Static(Content(reply_footer(self.message)), classes=footer)
         self.set_class(bool(self.message.failed_empty), "-failed")
-        self.set_class(self.streaming, "-streaming")
 
     @property
     def body(self) -> Markdown:
@@ -239,12 +254,16 @@ class ReplyView(MessageView):
                 await stream.stop()
         self._stream = self._reasoning_stream = None
         self.streaming = False
-        self.remove_class("-streaming")
+        self.query_one(".message-footer", Static).remove_class("-streaming")
         self.refresh_message()
-        # A full render fixes code fences that streaming can leave stale (Textual #6518).
-        await self.body.update(display_safe(self.message.content))
-        if self.message.reasoning:
-            reasoning = self.query_one(".reasoning-body", Markdown)
+        # The streamed document is already the final one (Textual 8.2.8 keeps streamed code
+        # fences in sync, #6518), and a full render rebuilds every block: seconds for a long
+        # reply. Render again only if what was shown differs from what is kept.
+        content = display_safe(self.message.content)
+        if self.body.source != content:
+            await self.body.update(content)
+        reasoning = self.query_one(".reasoning-body", Markdown)
+        if self.message.reasoning and reasoning.source != display_safe(self.message.reasoning):
             await reasoning.update(display_safe(self.message.reasoning))
 
     def refresh_message(self) -> None:
