@@ -61,7 +61,7 @@ async def test_reply_footer_and_status_show_stats(make_app, loopback):
         footer = str(chat(app).query(ReplyView).last().query_one(".message-footer").render())
         assert "tokens out" in footer and "first token" in footer
         status = str(chat(app).query_one("#status").render())
-        assert f"{message.usage['total_tokens']} tokens in session" in status
+        assert f"{message.usage['total_tokens']} tokens total" in status
 
 
 async def test_versions_cycle_with_left_and_right_and_history_follows(make_app, loopback, store):

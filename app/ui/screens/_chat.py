@@ -124,11 +124,11 @@ class ChatScreen(Screen[None]):
         else:
             last = next((m for m in reversed(session.messages) if m.role == "assistant"), None)
             if last is not None and last.ttft is not None:
-                parts.append(f"first token {last.ttft:.2f} s")
+                parts.append(f"TTFT {last.ttft:.2f} s")
             if last is not None and last.tokens_per_second is not None:
                 parts.append(f"{last.tokens_per_second:.0f} tok/s")
             if session.total_tokens:
-                parts.append(f"{session.total_tokens} tokens in session")
+                parts.append(f"{session.total_tokens} tokens total")
         status = self.query("#status").results(Static)
         # The status line is one row high whatever it says: no layout pass (with a long reply
         # mounted, a layout pass costs tens of ms, and this runs four times a second).

@@ -123,7 +123,7 @@ class MessageView(Vertical, can_focus=True):
 
     def compose_body(self) -> ComposeResult:
         """The body: plain text, never Markdown or markup."""
-        yield Static(Content(display_safe(self.message.content)), classes="message-body")
+        yield Static(Content(shown_text(self.message.content)), classes="message-body")
 
 
 class UserMessage(MessageView):
@@ -160,6 +160,7 @@ class ReplyView(MessageView):
         self._pending_reasoning: list[str] = []
         self._flush_timer: Timer | None = None
         self._wrote_content = False
+        self._streamed = {"content": 0, "reasoning": 0}
 
     def header_text(self) -> str:
         """Header of a reply: which model wrote it, and when."""
@@ -172,12 +173,12 @@ class ReplyView(MessageView):
         with Collapsible(title="Reasoning", collapsed=True, classes="reasoning") as block:
             block.display = bool(reasoning)
             yield Markdown(
-                display_safe(reasoning) or None,
+                shown_text(reasoning) or None,
                 parser_factory=safe_markdown_parser,
                 open_links=False,
                 classes="reasoning-body",
             )
-        body = "" if self.streaming else display_safe(self.message.content)
+        body = "" if self.streaming else shown_text(self.message.content)
         yield Markdown(
             body or None,
             parser_factory=safe_markdown_parser,
@@ -212,7 +213,7 @@ class ReplyView(MessageView):
             if self._pending_reasoning or self.reasoning_block.display:
                 self.reasoning_block.collapsed = True
             self.query_one(".message-footer", Static).update(Content("…"))
-        self._pending.append(display_safe(text))
+        self._pending.append(self._fit("content", text))
         self._schedule_flush()
 
     def write_reasoning(self, text: str) -> None:
@@ -225,8 +226,18 @@ class ReplyView(MessageView):
                 self.query_one(".reasoning-body", Markdown)
             )
             self.query_one(".message-footer", Static).update(Content("thinking…"))
-        self._pending_reasoning.append(display_safe(text))
+        self._pending_reasoning.append(self._fit("reasoning", text))
         self._schedule_flush()
+
+    def _fit(self, kind: str, text: str) -> str:
+        """The display-safe part of a streamed piece that still fits under ``DISPLAY_LIMIT``."""
+        room = DISPLAY_LIMIT - self._streamed[kind]
+        self._streamed[kind] += len(text)
+        if room <= 0:
+            return ""
+        if len(text) <= room:
+            return display_safe(text)
+        return display_safe(text[:room]) + CUT_NOTE
 
     def _schedule_flush(self) -> None:
         if self._flush_timer is None:
@@ -259,12 +270,12 @@ class ReplyView(MessageView):
         # The streamed document is already the final one (Textual 8.2.8 keeps streamed code
         # fences in sync, #6518), and a full render rebuilds every block: seconds for a long
         # reply. Render again only if what was shown differs from what is kept.
-        content = display_safe(self.message.content)
+        content = shown_text(self.message.content)
         if self.body.source != content:
             await self.body.update(content)
         reasoning = self.query_one(".reasoning-body", Markdown)
-        if self.message.reasoning and reasoning.source != display_safe(self.message.reasoning):
-            await reasoning.update(display_safe(self.message.reasoning))
+        if self.message.reasoning and reasoning.source != shown_text(self.message.reasoning):
+            await reasoning.update(shown_text(self.message.reasoning))
 
     def refresh_message(self) -> None:
         """Redraw the header, footer and failure state from ``self.message``."""
@@ -278,7 +289,7 @@ class ReplyView(MessageView):
         """Show another version of this reply (after regenerate or when cycling versions)."""
         self.message = message
         self.refresh_message()
-        await self.body.update(display_safe(message.content))
+        await self.body.update(shown_text(message.content))
         await self.query_one(".reasoning-body", Markdown).update(
-            display_safe(message.reasoning or "")
+            shown_text(message.reasoning or "")
         )
