@@ -235,6 +235,11 @@ def _pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
         _silence_stdout()
         error, code = "output closed before the reply was complete", EXIT_ERROR
         output_closed = True
+    except UnicodeEncodeError:  # what arrived is still saved
+        error, code = "the terminal cannot show this text; set PYTHONIOENCODING=utf-8", EXIT_ERROR
+    if error is None and not received.content and not received.reasoning:
+        reason = received.finish_reason or "none given"
+        error, code = f"The model sent an empty reply (finish reason: {reason}).", EXIT_ERROR
     _finish_output(received)
     _fill_reply(reply, received, error)
     session.touch()
@@ -327,7 +332,7 @@ def _finish_output(received: _Reply) -> None:
         if received.wrote_reasoning:
             _write(sys.stderr, "\n")
         text = "".join(received.content)
-        if (text or received.finished is not None) and not text.endswith("\n"):
+        if text and not text.endswith("\n"):
             _write(sys.stdout, "\n")
     except BrokenPipeError:
         _silence_stdout()
@@ -551,7 +556,6 @@ def _load_session(store: SessionStore, session_id: str) -> Session:
         raise CommandError(f"session {session_id!r} cannot be read: {error.reason}") from None
     except SessionNotFound:
         raise CommandError(f"no session {session_id!r} (see `hcchat sessions list`)") from None
-
 
 
 def _local_time(moment: datetime) -> str:

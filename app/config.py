@@ -246,7 +246,7 @@ def _read_config(path: Path) -> _ConfigFile:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ConfigError(f"config file {path}, line {line}: not valid UTF-8 text") from None
-    return _check_config(_parse_toml(text, path), path)
+    return _check_config(_parse_toml(text, path), _Locator(path, text))
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, object]:
@@ -261,13 +261,48 @@ def _parse_toml(text: str, path: Path) -> dict[str, object]:
         raise ConfigError(f"config file {path}, {where}: {match['msg']}") from None
 
 
-def _check_config(data: Mapping[str, object], path: Path) -> _ConfigFile:
+class _Locator:
+    """Says where in the config file a setting is: ``config file PATH, line N``."""
+
+    _HEADER = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]")
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self._lines = text.splitlines()
+
+    def __call__(self, name: str, table: str = "") -> str:
+        """Where ``name`` is set at the top level (or in ``[table]``); the file alone if unsure."""
+        line = self._line_of(name, table)
+        if line is None and "." in name:  # a dotted action such as [keys.browser] rename = ...
+            prefix, _, last = name.rpartition(".")
+            line = self._line_of(last, f"{table}.{prefix}" if table else prefix)
+        if line is None and table:
+            line = self._line_of(table)
+        return f"config file {self.path}" + (f", line {line}" if line else "")
+
+    def _line_of(self, name: str, table: str = "") -> int | None:
+        quoted = "|".join(re.escape(form) for form in (name, f'"{name}"', f"'{name}'"))
+        assignment = re.compile(rf"\s*(?:{quoted})\s*[=.]")
+        section = ""
+        for number, line in enumerate(self._lines, 1):
+            header = self._HEADER.match(line)
+            if header is not None and not line.lstrip().startswith(("#", '"', "'")):
+                section = header.group(1).replace(" ", "")
+                if not table and (section == name or section.startswith(f"{name}.")):
+                    return number
+                continue
+            if section == table and assignment.match(line):
+                return number
+        return None
+
+
+def _check_config(data: Mapping[str, object], at: _Locator) -> _ConfigFile:
     """The typed settings, or ``ConfigError`` for an unknown setting or a wrong type or range."""
-    where = f"config file {path}"
     strings: dict[str, str] = {}
     params: dict[str, float | int] = {}
     keys: dict[str, str] = {}
     for name, value in data.items():
+        where = at(name)
         if name not in _KNOWN_SETTINGS:
             hint = _suggestion(name, _KNOWN_SETTINGS)
             raise ConfigError(f"{where}: unknown setting {name!r}{hint}")
@@ -282,7 +317,7 @@ def _check_config(data: Mapping[str, object], path: Path) -> _ConfigFile:
         elif name in PARAMS:
             params[name] = _check_param(name, value, where)
         else:
-            keys = _check_keys(value, where)
+            keys = _check_keys(value, at)
     return _ConfigFile(
         api_key=strings.get("api_key"),
         api_key_command=strings.get("api_key_command"),
@@ -305,12 +340,13 @@ def _check_param(name: str, value: object, where: str) -> float | int:
         raise ConfigError(f"{where}: {str(error).rstrip('.')}") from None
 
 
-def _check_keys(table: object, where: str) -> dict[str, str]:
+def _check_keys(table: object, at: _Locator) -> dict[str, str]:
     """The ``[keys]`` table, checked: known actions, plausible key specs, no key used twice."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: keys must be a table ([keys]), not {table!r}")
+        raise ConfigError(f"{at('keys')}: keys must be a table ([keys]), not {table!r}")
     keys: dict[str, str] = {}
     for action, spec in _flatten(table):
+        where = at(action, "keys")
         if action not in KEY_ACTIONS:
             hint = _suggestion(action, tuple(KEY_ACTIONS))
             raise ConfigError(
@@ -328,7 +364,8 @@ def _check_keys(table: object, where: str) -> dict[str, str]:
             for key in keys.get(action, KEY_ACTIONS[action]).split(","):
                 if key in owner:
                     raise ConfigError(
-                        f"{where}: [keys] gives {key!r} to both {owner[key]!r} and {action!r}"
+                        f"{at(action, 'keys')}: [keys] gives {key!r} to both "
+                        f"{owner[key]!r} and {action!r}"
                     )
                 owner[key] = action
     return keys

@@ -21,6 +21,7 @@ from app.api._failures import Failure, connect_failure, read_failure
 from app.api._http_errors import error_from_response, parse_retry_after, shorten
 from app.api._sse import (
     StreamDecoder,
+    clean_surrogates,
     completion_events,
     describe_error,
     error_status,
@@ -121,16 +122,20 @@ class ChatClient:
         def connect() -> AbstractAsyncContextManager[EventSource]:
             return aconnect_sse(self._http, "POST", url, json=payload, headers=self._headers())
 
-        async with self._open(connect, lambda source: source.response) as source:
-            if not _is_event_stream(source.response):
-                for event in await self._unstreamed_reply(source.response):
-                    yield event
-                return
-            decoder = StreamDecoder(reasoning_first=model in self._reasoning_first_models)
-            async with aclosing(self._read_events(source, decoder)) as events:
-                async for event in events:
-                    yield event
-            self._learn_think_style(model, decoder)
+        try:
+            async with self._open(connect, lambda source: source.response) as source:
+                if not _is_event_stream(source.response):
+                    for event in await self._unstreamed_reply(source.response):
+                        yield event
+                    return
+                decoder = StreamDecoder(reasoning_first=model in self._reasoning_first_models)
+                async with aclosing(self._read_events(source, decoder)) as events:
+                    async for event in events:
+                        yield event
+                self._learn_think_style(model, decoder)
+        except APIError as error:
+            self._redacted(error)
+            raise
 
     async def complete(
         self,
@@ -145,11 +150,15 @@ class ChatClient:
         def connect() -> AbstractAsyncContextManager[httpx.Response]:
             return self._http.stream("POST", url, json=payload, headers=self._headers(json=True))
 
-        async with self._open(connect, _same) as response:
-            body = await self._read_body(response)
-            data = _json_body(body, response, what="reply")
-            self._raise_for_error_object(data, response, body)
-            return parse_completion(data)
+        try:
+            async with self._open(connect, _same) as response:
+                body = await self._read_body(response)
+                data = _json_body(body, response, what="reply")
+                self._raise_for_error_object(data, response, body)
+                return parse_completion(data)
+        except APIError as error:
+            self._redacted(error)
+            raise
 
     async def list_models(self) -> list[ModelInfo]:
         """The endpoint's models (``GET /models``), first occurrence of each id, in order."""
@@ -158,16 +167,25 @@ class ChatClient:
         def connect() -> AbstractAsyncContextManager[httpx.Response]:
             return self._http.stream("GET", url, headers=self._headers(json=True))
 
-        async with self._open(connect, _same) as response:
-            body = await self._read_body(response)
-            data = _json_body(body, response, what="model list")
-            self._raise_for_error_object(data, response, body)
+        try:
+            async with self._open(connect, _same) as response:
+                body = await self._read_body(response)
+                data = _json_body(body, response, what="model list")
+                self._raise_for_error_object(data, response, body)
+        except APIError as error:
+            self._redacted(error)
+            raise
         items = data.get("data") if isinstance(data, Mapping) else data
         if not isinstance(items, list):
             raise ProtocolError("The model list has no `data` array.")
         return _models(items)
 
     # ------------------------------------------------------------------ request parts
+
+    def _redacted(self, error: APIError) -> None:
+        """Mask the key in ``error``'s message: servers have been known to repeat it there."""
+        error.message = redact(error.message, self._api_key)
+        error.args = (error.message,)
 
     def _headers(self, *, json: bool = False) -> dict[str, str]:
         """Fresh headers for one request (aconnect_sse adds to the dict it is given)."""
@@ -189,7 +207,9 @@ class ChatClient:
         """The request body: only the message fields the API knows and only the params given."""
         payload: dict[str, Any] = {
             "model": model,
-            "messages": [{k: m[k] for k in MESSAGE_KEYS if k in m} for m in messages],
+            "messages": [
+                {k: clean_surrogates(m[k]) for k in MESSAGE_KEYS if k in m} for m in messages
+            ],
             "stream": stream,
         }
         payload.update(params or {})
@@ -244,6 +264,7 @@ class ChatClient:
 
     async def _wait_or_raise(self, attempt: int, failure: Failure) -> None:
         """Sleep before the next attempt, or raise the failure's error when none should follow."""
+        self._redacted(failure.error)  # before on_retry shows it
         if not failure.retryable or attempt >= self.max_tries:
             raise failure.error from failure.cause
         wait = failure.retry_after
@@ -309,9 +330,13 @@ class ChatClient:
             # Some servers ignore "stream": true and answer with the whole completion.
             return completion_events(parse_completion(data))
         self._raise_for_error_object(data, response, body)
+        if not body.strip():
+            raise ProtocolError(
+                f"The server sent an empty answer ({content_type}) instead of an event stream."
+            )
         raise ProtocolError(
             f"The server answered with {content_type!r} instead of an event stream: "
-            f"{shorten(body.decode('utf-8', 'replace'), 80) or '(empty body)'}"
+            f"{shorten(body.decode('utf-8', 'replace'), 80)}"
         )
 
     def _raise_for_error_object(self, data: object, response: httpx.Response, body: bytes) -> None:

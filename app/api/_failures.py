@@ -99,12 +99,21 @@ def connect_cause(exc: BaseException) -> str:
         hint in text for hint in ("certificate", "ssl", "tls")
     ):
         tls = next((e for e in chain if isinstance(e, ssl.SSLError)), exc)
-        return f"the TLS handshake failed ({_detail(tls)})"
+        return f"the TLS handshake failed ({_detail(tls)}){_tls_hint(text)}"
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
         return "the connection was refused (is the server running on that port?)"
     if "unreachable" in text:
         return "the network is unreachable"
     return _detail(exc)
+
+
+def _tls_hint(text: str) -> str:
+    """What a TLS failure usually means, for the two common causes."""
+    if any(hint in text for hint in ("wrong version number", "packet length too long")):
+        return "; that port does not seem to speak TLS (should the base URL start with http://?)"
+    if "certificate verify failed" in text:
+        return "; the server's certificate is not trusted (self-signed, expired or another name)"
+    return ""
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

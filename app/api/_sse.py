@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,35 @@ from app.api._events import (
 from app.api._think import Part, ThinkSplitter, split_think
 
 DONE = "[DONE]"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_surrogates(text: str) -> str:
+    """``text`` with surrogate pairs joined and lone surrogates replaced by U+FFFD.
+
+    ``json.loads`` turns a ``\\ud83d`` escape without its second half into a lone surrogate,
+    which cannot be encoded as UTF-8: sending it back as history or saving it would fail.
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+class _SurrogatePairs:
+    """Rejoins a surrogate pair that two chunks split, and cleans what it lets through."""
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        text, self._held = self._held + text, ""
+        if text and "\ud800" <= text[-1] <= "\udbff":  # a high surrogate: its pair may follow
+            text, self._held = text[:-1], text[-1]
+        return clean_surrogates(text)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return clean_surrogates(held)
 
 
 class StreamDecoder:
@@ -38,6 +68,8 @@ class StreamDecoder:
         self.received_text = False
         self.reasoning_first = reasoning_first
         self._splitter = ThinkSplitter(reasoning_first=reasoning_first)
+        self._content_pairs = _SurrogatePairs()
+        self._reasoning_pairs = _SurrogatePairs()
 
     @property
     def saw_untagged_reasoning(self) -> bool:
@@ -76,8 +108,14 @@ class StreamDecoder:
         return events
 
     def flush(self) -> list[StreamEvent]:
-        """Release whatever the ``<think>`` splitter holds back."""
-        return _events_of(self._splitter.flush())
+        """Release whatever the ``<think>`` splitter (or a split surrogate pair) holds back."""
+        events: list[StreamEvent] = []
+        reasoning = self._reasoning_pairs.flush()
+        if reasoning:
+            events.append(ReasoningDelta(reasoning))
+        content = self._content_pairs.flush()
+        parts = self._splitter.feed(content) if content else []
+        return events + _events_of([*parts, *self._splitter.flush()])
 
     def _fail(self, message: str, status: int | None = None) -> None:
         if self.error is None:
@@ -92,11 +130,15 @@ class StreamDecoder:
             reasoning = reasoning_text(delta)
             if reasoning:
                 self.received_text = True
-                events.append(ReasoningDelta(reasoning))
+                reasoning = self._reasoning_pairs.feed(reasoning)
+                if reasoning:
+                    events.append(ReasoningDelta(reasoning))
             content = delta.get("content")
             if isinstance(content, str) and content:
                 self.received_text = True
-                events.extend(_events_of(self._splitter.feed(content)))
+                content = self._content_pairs.feed(content)
+                if content:
+                    events.extend(_events_of(self._splitter.feed(content)))
         reason = choice.get("finish_reason")
         if not isinstance(reason, str) or not reason or self.finish_reason is not None:
             return events
@@ -243,8 +285,10 @@ def parse_completion(data: object) -> Completion:
         raise ProtocolError("The server's reply is not a chat completion (no choices[0].message).")
     choice, message = parts
     content = message.get("content")
-    think, answer = split_think(content if isinstance(content, str) else "")
-    reasoning = "\n\n".join(part for part in (reasoning_text(message), think) if part)
+    think, answer = split_think(clean_surrogates(content) if isinstance(content, str) else "")
+    reasoning = "\n\n".join(
+        part for part in (clean_surrogates(reasoning_text(message)), think) if part
+    )
     reason = choice.get("finish_reason")
     return Completion(
         content=answer,

@@ -7,7 +7,7 @@ import contextlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,16 +172,28 @@ class SessionStore:
             ) from None
         return path
 
-    def search(self, text: str, *, limit: int | None = None) -> builtins.list[SearchHit]:
-        """Sessions whose title or messages contain ``text`` (any case), newest first."""
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> builtins.list[SearchHit]:
+        """Sessions whose title or messages contain ``text`` (any case), newest first.
+
+        ``cancelled`` is asked before each file: when it returns True, the search stops there
+        (a search of 10,000 sessions reads them all, which takes seconds).
+        """
         hits: builtins.list[SearchHit] = []
-        for hit in self.iter_search(text):
+        for hit in self.iter_search(text, cancelled=cancelled):
             if limit is not None and len(hits) >= limit:
                 break
             hits.append(hit)
         return hits
 
-    def iter_search(self, text: str) -> Iterator[SearchHit]:
+    def iter_search(
+        self, text: str, *, cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[SearchHit]:
         """Like ``search``, lazily: a caller can stop after the first few hits."""
         needle = text.casefold()
         if not needle.strip():
@@ -189,6 +201,8 @@ class SessionStore:
         # the files hold TOML basic strings, so the needle is looked for as it is written there
         raw_needle = _as_toml_string_body(needle)
         for item in self.list():
+            if cancelled is not None and cancelled():
+                return
             if not isinstance(item, SessionSummary):
                 continue
             try:

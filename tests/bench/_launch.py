@@ -1,6 +1,6 @@
-"""Child process of bench_startup.py: run an app in the terminal it is given, report its first frame.
+"""Child of bench_startup.py: run an app on the terminal it is given, report its first frame.
 
-python tests/bench/_launch.py chat|minimal REPORT_FD
+python tests/bench/_launch.py chat|minimal REPORT_FD [HCCHAT ARGUMENTS...]
 
 ``chat`` runs hcchat exactly as the ``hcchat`` command does (``app.cli.main([])``); ``minimal``
 runs a Textual app that shows one Static. When the first full frame has been written to the
@@ -20,9 +20,19 @@ from pathlib import Path
 WATCHED = ("markdown_it", "httpx", "httpx_sse", "tomli_w", "pygments")
 
 
+def _rss() -> int:
+    """This process's resident memory now, in bytes."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def _report(fd: int, extra: dict[str, object]) -> None:
+    moment = time.monotonic()
     loaded = [name for name in WATCHED if name in sys.modules]
-    line = {"t": time.monotonic(), "loaded": loaded, **extra}
+    line = {"t": moment, "loaded": loaded, "rss": _rss(), **extra}
     os.write(fd, (json.dumps(line) + "\n").encode())
     os._exit(0)
 
@@ -67,7 +77,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from app.cli import main as hcchat
 
-    sys.exit(hcchat([]))
+    sys.exit(hcchat(sys.argv[3:]))
 
 
 if __name__ == "__main__":

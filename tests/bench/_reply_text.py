@@ -13,11 +13,52 @@ import re
 UNIT_TOKENS = 4000
 _TOKEN = re.compile(r"\s*\S+|\s+$")
 
-_WORDS = (
-    "the stream appends each delta to the last block of the document while the terminal keeps "
-    "up with the network and a reader scrolls back through replies that arrived earlier so "
-    "latency matters more than throughput once the model answers faster than anyone reads"
-).split()
+_WORDS = [
+    "the",
+    "stream",
+    "appends",
+    "each",
+    "delta",
+    "to",
+    "the",
+    "last",
+    "block",
+    "of",
+    "the",
+    "document",
+    "while",
+    "the",
+    "terminal",
+    "keeps",
+    "up",
+    "with",
+    "the",
+    "network",
+    "and",
+    "a",
+    "reader",
+    "scrolls",
+    "back",
+    "through",
+    "replies",
+    "that",
+    "arrived",
+    "earlier",
+    "so",
+    "latency",
+    "matters",
+    "more",
+    "than",
+    "throughput",
+    "once",
+    "the",
+    "model",
+    "answers",
+    "faster",
+    "than",
+    "anyone",
+    "reads",
+]
 
 
 def _sentence(rng: random.Random, words: int) -> str:

@@ -5,7 +5,8 @@ python tests/bench/_stream_app.py BASE_URL COMMAND_FD REPORT_FD   (stdin/stdout:
 The app runs with Textual's real Linux driver on the terminal it is given, so every frame is
 rendered and written, and keys typed into the terminal arrive as a user's would. For each JSON
 command (``{"id", "tokens", "rate"}``) it opens a new session, sends ``bench id=… tokens=…
-rate=…`` through ``ChatScreen.send`` and waits for the reply to finish, then reports:
+rate=…`` through ``ChatScreen.send`` and waits for the reply to finish (``{"idle": S}``
+instead just waits S seconds, for keys typed into the idle app), then reports:
 
 - ``t0``: when the prompt was sent; ``t_done``: when the streaming worker ended (after the
   final full render of the reply); ``t_final_frame``: the first frame written after that;
@@ -31,13 +32,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from textual.app import App  # noqa: E402
-from textual.await_complete import AwaitComplete  # noqa: E402
-from textual.widgets import Markdown  # noqa: E402
+from textual.app import App
+from textual.await_complete import AwaitComplete
+from textual.widgets import Markdown
 
-from app.config import Settings  # noqa: E402
-from app.ui._app import HCChatApp  # noqa: E402
-from app.ui.widgets import PromptArea, ReplyView  # noqa: E402
+from app.config import Settings
+from app.ui._app import HCChatApp
+from app.ui.widgets import PromptArea, ReplyView
 
 frames: list[float] = []
 appends: list[tuple[float, int, int]] = []
@@ -104,6 +105,14 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
     edits.clear()
     cpu0 = time.process_time()
     t0 = time.monotonic()
+    if command.get("idle"):
+        # no stream: the keystroke floor, typed into the idle app for this many seconds
+        report.write(json.dumps({"event": "streaming"}) + "\n")
+        report.flush()
+        await asyncio.sleep(float(command["idle"]))
+        del prompt.edit
+        t_done = time.monotonic()
+        return {"t0": t0, "t_done": t_done, "frames": list(frames), "edits": list(edits)}
     await chat.send(f"bench id={command['id']} tokens={command['tokens']} rate={command['rate']}")
     report.write(json.dumps({"event": "streaming"}) + "\n")
     report.flush()
@@ -159,11 +168,27 @@ async def main() -> None:
         await pilot.pause()
         report.write(json.dumps({"event": "ready"}) + "\n")
         report.flush()
+        profile_to = os.environ.get("BENCH_PROFILE")  # a pyinstrument profile of each run
         while True:
             line = await asyncio.to_thread(commands.readline)
             if not line:
                 break
+            if profile_to:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(interval=0.001, async_mode="disabled")
+                profiler.start()
             result = await run(app, json.loads(line), report)
+            if profile_to:
+                profiler.stop()
+                with open(profile_to, "a") as out:
+                    out.write(
+                        profiler.output_text(
+                            unicode=True,
+                            show_all=False,
+                            flat=os.environ.get("BENCH_PROFILE_FLAT") == "1",
+                        )
+                    )
             report.write(json.dumps(result) + "\n")
             report.flush()
 

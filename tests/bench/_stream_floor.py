@@ -18,7 +18,9 @@ import httpx
 from httpx_sse import aconnect_sse
 
 
-async def consume(client: httpx.AsyncClient, run: str, tokens: int, rate: float) -> dict[str, object]:
+async def consume(
+    client: httpx.AsyncClient, run: str, tokens: int, rate: float
+) -> dict[str, object]:
     body = {
         "model": "bench/model",
         "stream": True,

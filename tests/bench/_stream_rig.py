@@ -101,18 +101,28 @@ class Rig:
         """One stream read by the raw httpx-sse consumer; its result plus the server timing."""
         run = self.new_id()
         assert self.floor_process.stdin is not None and self.floor_process.stdout is not None
-        self.floor_process.stdin.write(json.dumps({"id": run, "tokens": tokens, "rate": rate}) + "\n")
+        self.floor_process.stdin.write(
+            json.dumps({"id": run, "tokens": tokens, "rate": rate}) + "\n"
+        )
         self.floor_process.stdin.flush()
         result: dict[str, Any] = json.loads(self.floor_process.stdout.readline())
         result["server"] = self.timing(run)
         return result
 
     def app(
-        self, tokens: int, rate: float, while_streaming: Callable[[], None] | None = None
+        self,
+        tokens: int,
+        rate: float,
+        while_streaming: Callable[[], None] | None = None,
+        idle: float = 0.0,
     ) -> dict[str, Any]:
-        """One stream shown by hcchat; ``while_streaming`` runs once the prompt is sent."""
+        """One stream shown by hcchat; ``while_streaming`` runs once the prompt is sent.
+
+        With ``idle``, no stream: the app just waits that many seconds (a keystroke floor).
+        """
         run = self.new_id()
-        os.write(self._command, (json.dumps({"id": run, "tokens": tokens, "rate": rate}) + "\n").encode())
+        command = {"id": run, "tokens": tokens, "rate": rate, "idle": idle}
+        os.write(self._command, (json.dumps(command) + "\n").encode())
         line = self._reports.readline()
         if not line:
             raise RuntimeError("the app process died:\n" + self.screen_output()[-3000:])
@@ -122,7 +132,8 @@ class Rig:
         if not line:
             raise RuntimeError("the app process died:\n" + self.screen_output()[-3000:])
         result: dict[str, Any] = json.loads(line)
-        result["server"] = self.timing(run)
+        if not idle:
+            result["server"] = self.timing(run)
         return result
 
     def type(self, text: str) -> float:

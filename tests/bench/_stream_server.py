@@ -23,8 +23,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _reply_text import reply_tokens  # noqa: E402
-from loopback import (  # noqa: E402
+from _reply_text import reply_tokens
+from loopback import (
     SSE_HEADERS,
     LoopbackServer,
     RecordedRequest,
@@ -54,9 +54,7 @@ def _frames(count: int, model: str) -> tuple[bytes, ...]:
 def _spec(request: RecordedRequest) -> tuple[str, int, float] | None:
     body = request.json if isinstance(request.json, dict) else {}
     messages = body.get("messages") or []
-    last = next(
-        (m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), ""
-    )
+    last = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
     match = _SPEC.search(str(last))
     if match is None:
         return None

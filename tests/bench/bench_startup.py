@@ -25,7 +25,6 @@ import sys
 import termios
 import threading
 import time
-from pathlib import Path
 
 from _bench import BENCH, Targets, isolated_home, parser, ratio, run_count, sessions_folder, stat
 
@@ -42,8 +41,8 @@ def _drain(master: int) -> None:
             return
 
 
-def launch(kind: str) -> tuple[float, dict[str, object]]:
-    """Start ``_launch.py kind`` on a new pseudo-terminal; seconds to its first frame, and its report."""
+def launch(kind: str, *arguments: str) -> tuple[float, dict[str, object]]:
+    """Run ``_launch.py kind`` on a new pseudo-terminal; seconds to its first frame, its report."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     read_end, write_end = os.pipe()
@@ -52,7 +51,7 @@ def launch(kind: str) -> tuple[float, dict[str, object]]:
     drain.start()
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, str(BENCH / "_launch.py"), kind, str(write_end)],
+        [sys.executable, str(BENCH / "_launch.py"), kind, str(write_end), *arguments],
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -114,7 +113,8 @@ def main() -> int:
     targets.check(
         "at most 1.5x the minimal app",
         app.median <= 1.5 * floor.median,
-        f"{ratio(app.median, floor.median)} ({app.median * 1000:.0f} / {floor.median * 1000:.0f} ms)",
+        f"{ratio(app.median, floor.median)} "
+        f"({app.median * 1000:.0f} / {floor.median * 1000:.0f} ms)",
     )
     targets.check("under 0.6 s median", app.median < 0.6, f"{app.median * 1000:.0f} ms")
     targets.check(

@@ -127,7 +127,7 @@ def test_a_bad_config_is_one_line_and_exit_1(
     assert main([]) == 1
 
     line = one_error_line(capsys.readouterr().err)
-    assert line.startswith(f"hcchat: config file {config_file}: temperature must be")
+    assert line.startswith(f"hcchat: config file {config_file}, line 1: temperature must be")
     assert fake_tui.calls == []
 
 

@@ -372,7 +372,7 @@ def test_unknown_setting_suggests_the_near_miss(write_config, line: str, suggest
 
     name = line.split()[0]
     assert str(caught.value) == (
-        f"config file {path}: unknown setting '{name}' (did you mean '{suggestion}'?)"
+        f"config file {path}, line 1: unknown setting '{name}' (did you mean '{suggestion}'?)"
     )
 
 
@@ -382,7 +382,7 @@ def test_unknown_setting_without_a_near_miss(write_config) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(env={})
 
-    assert str(caught.value) == f"config file {path}: unknown setting 'colour_scheme'"
+    assert str(caught.value) == f"config file {path}, line 1: unknown setting 'colour_scheme'"
 
 
 def test_an_unknown_table_is_an_unknown_setting(write_config) -> None:

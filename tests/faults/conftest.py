@@ -1,4 +1,4 @@
-"""Fault injection: the real app and CLI against the loopback server, plus the helpers to judge them.
+"""Fault injection: the real app and CLI against the loopback server, and helpers to judge them.
 
 Every fault test checks three things: what the user is told, that the next message to a healthy
 endpoint still works, and that the session file holds everything typed and received.
@@ -11,9 +11,10 @@ import html
 import re
 import socket
 import ssl
+import threading
 import tomllib
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from app.config import Settings
 from app.store import Session, SessionStore
 from app.ui._app import HCChatApp
 from app.ui.screens._chat import ChatScreen
+from app.ui.widgets import ReplyView
 
 SECRET = "sk-hc-v1-faultsuitesecret0123456789"
 MODEL = "test/model-a"
@@ -94,8 +96,9 @@ def store(settings: Settings) -> SessionStore:
 def make_app(settings: Settings, loopback) -> Callable[..., HCChatApp]:
     """The app under test, with a client whose timeouts and retry waits are short.
 
-    ``base_url`` points the client at a faulty endpoint; with ``reroute`` a :class:`Reroute`
-    transport is used (``app.client._http`` is not touched: the test keeps the transport).
+    ``base_url`` points the client at a faulty endpoint, usually with the :func:`reroute`
+    transport so the test can bring the endpoint back; ``store`` is the store that loaded
+    ``session`` (as the command line does for ``--session``).
     """
 
     def make(
@@ -104,7 +107,6 @@ def make_app(settings: Settings, loopback) -> Callable[..., HCChatApp]:
         base_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         store: SessionStore | None = None,
-        max_tries: int = 3,
         read_timeout: float = READ_TIMEOUT,
         **changes: Any,
     ) -> HCChatApp:
@@ -116,7 +118,6 @@ def make_app(settings: Settings, loopback) -> Callable[..., HCChatApp]:
             connect_timeout=CONNECT_TIMEOUT,
             read_timeout=read_timeout,
             backoff=0.01,
-            max_tries=max_tries,
             max_retry_wait=5.0,
         )
         return HCChatApp(chosen, session=session, client=client, store=store)
@@ -162,7 +163,11 @@ async def send_and_wait(pilot: Pilot[Any], text: str, timeout: float = 10.0) -> 
     await send(pilot, text)
     await wait_for(
         pilot,
-        lambda: len(app.chat.session.messages) >= before + 2 and not app.chat.streaming,
+        lambda: (
+            len(app.chat.session.messages) >= before + 2
+            and not app.chat.streaming
+            and not any(view.streaming for view in app.chat.query(ReplyView))
+        ),
         timeout,
     )
     await pilot.pause()
@@ -195,6 +200,79 @@ def told(app: HCChatApp, *fragments: str) -> str:
     raise AssertionError(f"no notification with {fragments!r}; shown: {shown!r}")
 
 
+# --------------------------------------------------------------------------- the command line
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one ``hcchat`` command did: exit code, standard output, standard error."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def error_line(self) -> str:
+        """The single ``hcchat: ...`` line a failure prints; fails on anything more."""
+        lines = self.err.splitlines()
+        assert len(lines) == 1, self.err
+        assert lines[0].startswith("hcchat: "), self.err
+        return lines[0]
+
+
+@pytest.fixture
+def cli_sessions(isolated_env: Path) -> SessionStore:
+    """The store on the sessions folder the command line uses (the isolated XDG data home)."""
+    return SessionStore(isolated_env / ".local" / "share" / "hcchat" / "sessions")
+
+
+@pytest.fixture
+def hcchat(
+    monkeypatch: pytest.MonkeyPatch, loopback, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliRun]:
+    """Run ``hcchat ARGS`` in-process against the loopback server, key in HCCHAT_API_KEY.
+
+    The full-screen app is replaced by a stub (recorded in ``hcchat.started``); pipe mode's
+    client gets the suite's short timeouts and retry waits.
+    """
+    import app.cli
+    import app.ui
+
+    monkeypatch.setenv("HCCHAT_API_KEY", SECRET)
+    monkeypatch.setenv("HCCHAT_BASE_URL", loopback.base_url)
+    started: list[tuple[Settings, str | None, bool]] = []
+
+    def fake_run_app(
+        settings: Settings, *, session_id: str | None = None, resume_latest: bool = False
+    ) -> int:
+        started.append((settings, session_id, resume_latest))
+        return 0
+
+    def fast_client(settings: Settings) -> ChatClient:
+        return ChatClient(
+            settings.base_url,
+            settings.api_key,
+            transport=httpx.AsyncHTTPTransport(verify=_tls_context()),
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+            backoff=0.01,
+            max_retry_wait=5.0,
+        )
+
+    monkeypatch.setattr(app.ui, "run_app", fake_run_app)
+    monkeypatch.setattr(app.cli, "_make_client", fast_client)
+
+    def run(*arguments: str) -> CliRun:
+        capsys.readouterr()
+        code = app.cli.main(list(arguments))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return CliRun(code, out, err)
+
+    run.started = started  # type: ignore[attr-defined]
+    return run
+
+
 # --------------------------------------------------------------------------- what is on disk
 
 
@@ -225,19 +303,30 @@ def assert_kept(
 # --------------------------------------------------------------------------- the screen
 
 
-_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', re.DOTALL)
+_TEXT = re.compile(
+    r'<text [^>]*?x="([\d.]+)" [^>]*?clip-path="url\(#[\w-]+-line-(\d+)\)"[^>]*>(.*?)</text>',
+    re.DOTALL,
+)
+CELL_WIDTH = 12.2  # Rich's SVG export: 0.61 of its 20 px font
 
 
 def screen_text(app: HCChatApp) -> str:
-    """What the terminal shows, line by line, from the app's SVG screenshot."""
+    """What the terminal shows, one line per row, each character in its column.
+
+    Built from the app's SVG screenshot (which must hold no ESC), so ``lines[row][column]`` is
+    what a click at ``offset=(column, row)`` hits.
+    """
     svg = app.export_screenshot()
     assert "\x1b" not in svg
-    rows: dict[float, list[tuple[float, str]]] = {}
-    for x, y, text in _TEXT.findall(svg):
-        rows.setdefault(float(y), []).append((float(x), html.unescape(text)))
+    rows: dict[int, dict[int, str]] = {}
+    for x, line, text in _TEXT.findall(svg):
+        cells = rows.setdefault(int(line), {})
+        column = round(float(x) / CELL_WIDTH)
+        for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
+            cells[column + offset] = char
     return "\n".join(
-        "".join(text for _, text in sorted(rows[y])).replace("\xa0", " ").rstrip()
-        for y in sorted(rows)
+        "".join(rows.get(row, {}).get(column, " ") for column in range(app.size.width)).rstrip()
+        for row in range(app.size.height)
     )
 
 
@@ -281,6 +370,32 @@ def unaccepting_endpoint() -> Iterator[str]:
     for filler in fillers:
         filler.close()
     listener.close()
+
+
+@pytest.fixture
+def plain_http_endpoint() -> Iterator[str]:
+    """An https:// base URL whose port speaks plain HTTP: it answers a TLS hello with a 400."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, name="plain-http", daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{port}/v1"
+    listener.shutdown(socket.SHUT_RDWR)
+    listener.close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -81,7 +81,10 @@ def test_chat_screen_mid_stream(snap_compare, make_app, loopback):
         await _until(
             pilot, lambda: chat._active is not None and "".join(chat._active.parts) == partial
         )
-        await pilot.pause(0.2)
+        view = chat._active.view
+        # The flush interval adapts to load: wait for the text to be on screen, not just received.
+        await _until(pilot, lambda: view.body.source == partial)
+        await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

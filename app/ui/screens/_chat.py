@@ -16,9 +16,8 @@ from textual.message import Message as UIMessage
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 
-from app.api import APIError, ContentDelta, Finish, ReasoningDelta, Usage, redact
 from app.params import PARAMS, parse_param
 from app.store import Message, Session, utc_now
 from app.text import code_blocks, one_line
@@ -26,10 +25,16 @@ from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
 
 if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
     from app.ui._app import HCChatApp
 
 # Messages mounted when a session opens; older ones are mounted when the user scrolls to the top.
-PAGE = 40
+# A reply mounts about 20 widgets and costs about 50 ms: ten messages fill the screen and keep
+# both the opening of a long session and each page of older messages quick.
+PAGE = 10
+# The longest the streaming worker runs without letting other tasks (keys, frames) in.
+STREAM_SLICE = 0.015
 
 
 @dataclass(slots=True)
@@ -262,10 +267,19 @@ class ChatScreen(Screen[None]):
         model: str,
         params: dict[str, float | int],
     ) -> None:
+        # imported with the first reply: httpx is not needed to draw the first frame
+        from app.api import APIError, ContentDelta, Finish, ReasoningDelta, Usage, redact
+
         reply, view = active.message, active.view
         client = self.hcchat.client
+        busy_since = time.monotonic()
         try:
             async for event in client.stream_chat(model, history, params):
+                # Events already buffered are read without a pause; a burst of thousands would
+                # hold the event loop for a second, so keys and frames get a turn every frame.
+                if time.monotonic() - busy_since > STREAM_SLICE:
+                    await asyncio.sleep(0.001)
+                    busy_since = time.monotonic()
                 if isinstance(event, ContentDelta):
                     if active.first_token is None:
                         active.first_token = self.clock()
@@ -285,9 +299,17 @@ class ChatScreen(Screen[None]):
                     }
                 elif isinstance(event, Finish):
                     reply.finish_reason = event.reason
+            if not active.parts and not active.reasoning:
+                # Nothing to show or to send back as history: a failure the user can retry.
+                reason = reply.finish_reason or "none given"
+                reply.error = f"The model sent an empty reply (finish reason: {reason})."
         except asyncio.CancelledError:
-            reply.error = reply.error or "cancelled"
-            reply.incomplete = True
+            if reply.finish_reason is not None:
+                reply.error = None  # the model had finished; only usage and [DONE] were left
+            else:
+                # Escape sets "cancelled" first; a cancel without it is the app closing.
+                reply.error = reply.error or "hcchat was closed while the reply streamed"
+                reply.incomplete = True
             raise
         except APIError as error:
             reply.error = redact(str(error), self.hcchat.settings.api_key)
@@ -304,7 +326,8 @@ class ChatScreen(Screen[None]):
                 self.notify(f"Reply cancelled; {kept}. Ctrl+R asks again.", markup=False)
             elif reply.error:
                 hint = " Press Ctrl+R to retry." if reply.failed_empty else ""
-                self.notify(reply.error + hint, severity="error", markup=False, timeout=8)
+                message = reply.error if reply.error.endswith(".") else reply.error + "."
+                self.notify(message + hint, severity="error", markup=False, timeout=8)
 
     def _finalize(self, active: _ActiveReply) -> None:
         """Put what was received into the session and save it; safe to call twice."""
@@ -603,8 +626,8 @@ class ChatScreen(Screen[None]):
         self.hcchat.save_session(self.session)
         self.update_status()
 
-    @on(Markdown.LinkClicked)
-    def confirm_link(self, event: Markdown.LinkClicked) -> None:
+    # named rather than @on(Markdown.LinkClicked), so Markdown need not be imported at start-up
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         """Open a link from a reply only after the user confirms it."""
         event.stop()
         from app.ui.screens._dialogs import ConfirmScreen

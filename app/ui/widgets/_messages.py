@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as UIMessage
 from textual.timer import Timer
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Collapsible, Static
 
 from app.store import Message
 from app.text import display_safe
 
+if TYPE_CHECKING:
+    # Markdown (with markdown-it and Pygments) is imported when the first reply is shown, not
+    # at start-up: an empty chat's first frame does not wait for it.
+    from markdown_it import MarkdownIt
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
+
 # Deltas are gathered for this long before they reach the Markdown widget: a fast stream then
 # costs about 20 appends a second instead of one per token, and typing stays responsive.
 FLUSH_INTERVAL = 0.05
+# Each append re-lays out the whole reply, so its cost grows with the reply. The interval
+# stretches (up to MAX_FLUSH_INTERVAL) to keep the app's CPU near RENDER_SHARE of a core while
+# a long reply streams; the last delta is still shown at once when the stream ends.
+MAX_FLUSH_INTERVAL = 1.0
+RENDER_SHARE = 0.15
+# One append takes at most FLUSH_CHARS characters, or half of what is shown already if that is
+# more: a burst is mounted in slices that let keys through, and as the slices grow with the
+# reply, the appends of an N-character reply cost O(N) layout in all, not O(N²).
+FLUSH_CHARS = 1500
 # Textual lays out every line and Markdown block of a message, so a multi-megabyte message would
 # freeze the screen: only this many characters are shown. The session file keeps every one.
 DISPLAY_LIMIT = 200_000
@@ -36,6 +52,8 @@ def shown_text(text: str) -> str:
 
 def safe_markdown_parser() -> MarkdownIt:
     """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("gfm-like", {"html": False})
 
 
@@ -159,6 +177,9 @@ class ReplyView(MessageView):
         self._pending: list[str] = []
         self._pending_reasoning: list[str] = []
         self._flush_timer: Timer | None = None
+        self._flush_interval = FLUSH_INTERVAL
+        self._flush_cpu: float | None = None
+        self._shown = 0  # characters of the answer given to the Markdown widget so far
         self._wrote_content = False
         self._streamed = {"content": 0, "reasoning": 0}
 
@@ -169,6 +190,8 @@ class ReplyView(MessageView):
 
     def compose_body(self) -> ComposeResult:
         """Reasoning (collapsed), the Markdown answer, and the footer."""
+        from textual.widgets import Markdown
+
         reasoning = "" if self.streaming else (self.message.reasoning or "")
         with Collapsible(title="Reasoning", collapsed=True, classes="reasoning") as block:
             block.display = bool(reasoning)
@@ -194,7 +217,16 @@ class ReplyView(MessageView):
     @property
     def body(self) -> Markdown:
         """The Markdown widget of the answer."""
+        from textual.widgets import Markdown
+
         return self.query_one(".message-body", Markdown)
+
+    @property
+    def reasoning_body(self) -> Markdown:
+        """The Markdown widget of the reasoning."""
+        from textual.widgets import Markdown
+
+        return self.query_one(".reasoning-body", Markdown)
 
     @property
     def reasoning_block(self) -> Collapsible:
@@ -203,7 +235,8 @@ class ReplyView(MessageView):
 
     def on_mount(self) -> None:
         if self.streaming:
-            self._stream = Markdown.get_stream(self.body)
+            body = self.body
+            self._stream = body.get_stream(body)
             self.query_one(".message-footer", Static).update(Content("waiting for the model…"))
 
     def write(self, text: str) -> None:
@@ -222,9 +255,8 @@ class ReplyView(MessageView):
         if not block.display:
             block.display = True
             block.collapsed = False
-            self._reasoning_stream = Markdown.get_stream(
-                self.query_one(".reasoning-body", Markdown)
-            )
+            reasoning = self.reasoning_body
+            self._reasoning_stream = reasoning.get_stream(reasoning)
             self.query_one(".message-footer", Static).update(Content("thinking…"))
         self._pending_reasoning.append(self._fit("reasoning", text))
         self._schedule_flush()
@@ -241,10 +273,16 @@ class ReplyView(MessageView):
 
     def _schedule_flush(self) -> None:
         if self._flush_timer is None:
-            self._flush_timer = self.set_timer(FLUSH_INTERVAL, self._flush)
+            self._flush_timer = self.set_timer(self._flush_interval, self._flush)
 
     async def _flush(self) -> None:
         self._flush_timer = None
+        # CPU the whole app spent since the last flush, mostly rendering that flush
+        cpu = time.process_time()
+        if self._flush_cpu is not None:
+            wanted = (cpu - self._flush_cpu) / RENDER_SHARE
+            self._flush_interval = min(MAX_FLUSH_INTERVAL, max(FLUSH_INTERVAL, wanted))
+        self._flush_cpu = cpu
         if self._pending_reasoning and self._reasoning_stream is not None:
             text = "".join(self._pending_reasoning)
             self._pending_reasoning.clear()
@@ -252,18 +290,46 @@ class ReplyView(MessageView):
         if self._pending and self._stream is not None:
             text = "".join(self._pending)
             self._pending.clear()
+            size = self._slice_size()
+            if len(text) > size:
+                # a burst is shown in slices: one append (parse and mount) then never holds
+                # the screen, and the keyboard, for long
+                self._pending.append(text[size:])
+                text = text[:size]
+                self._schedule_flush()
+            self._shown += len(text)
             await self._stream.write(text)
+
+    def _slice_size(self) -> int:
+        return max(FLUSH_CHARS, self._shown // 2)
 
     async def finish(self) -> None:
         """End streaming: flush, stop the streams, render once in full, show the footer."""
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
+        rest = "".join(self._pending)
+        self._pending.clear()
         await self._flush()
+        streamed = self._stream is not None
         for stream in (self._stream, self._reasoning_stream):
             if stream is not None:
                 await stream.stop()
         self._stream = self._reasoning_stream = None
+        if streamed and rest:
+            # stop() can return while its last append still runs, and an append works out
+            # what to parse before it takes the lock: wait for that append to end first
+            body = self.body
+            await asyncio.sleep(0)
+            async with body.lock:
+                pass
+            # what is left of a burst, in slices, with a turn for keys and frames after each
+            while rest:
+                size = self._slice_size()
+                self._shown += min(size, len(rest))
+                await body.append(rest[:size])
+                rest = rest[size:]
+                await asyncio.sleep(0.001)
         self.streaming = False
         self.query_one(".message-footer", Static).remove_class("-streaming")
         self.refresh_message()
@@ -273,7 +339,7 @@ class ReplyView(MessageView):
         content = shown_text(self.message.content)
         if self.body.source != content:
             await self.body.update(content)
-        reasoning = self.query_one(".reasoning-body", Markdown)
+        reasoning = self.reasoning_body
         if self.message.reasoning and reasoning.source != shown_text(self.message.reasoning):
             await reasoning.update(shown_text(self.message.reasoning))
 
@@ -290,6 +356,6 @@ class ReplyView(MessageView):
         self.message = message
         self.refresh_message()
         await self.body.update(shown_text(message.content))
-        await self.query_one(".reasoning-body", Markdown).update(
+        await self.reasoning_body.update(
             shown_text(message.reasoning or "")
         )

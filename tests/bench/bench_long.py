@@ -1,0 +1,201 @@
+"""A long saved session: 1,000 messages (about 500 KB of Markdown) opened, scrolled, in memory.
+
+python tests/bench/bench_long.py [--quick] [--runs N]
+
+- open: ``hcchat --session ID`` on a pseudo-terminal, from process start to the first full frame
+  of its last screen (``_launch.py``, as in bench_startup.py), and the process's RSS then; the
+  floor is ``hcchat`` opening a new, empty chat the same way, in the same run.
+- scroll: hcchat runs headless in this process with the session open; the conversation has the
+  focus and PageUp is pressed every 50 ms until the first message is on screen. For each press:
+  from posting the key to the next frame. Older messages are mounted 40 at a time when the top
+  is reached, which is what the slowest presses show.
+- memory: this process's RSS with the whole session mounted, and before the session was opened.
+
+Targets (issue 5): last screen in < 1 s, smooth scrolling, RSS < 250 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from _bench import Targets, isolated_home, parser, run_count, sessions_folder, stat
+from _reply_text import reply_tokens
+from bench_startup import launch
+
+MESSAGES = 1000
+PRESS_INTERVAL = 0.05
+
+
+def rss() -> int:
+    """This process's resident memory now, in bytes."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def long_session(messages: int) -> Any:
+    """A session of ``messages`` messages: questions, and Markdown replies of ~1 KB."""
+    from app.store import Message, Session
+
+    rng = random.Random(5)
+    pieces = reply_tokens(16000, seed=11)
+    text = "".join(pieces)
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    session = Session(
+        id="20260301-000000-long",
+        title="A very long conversation",
+        created=start,
+        updated=start + timedelta(hours=10),
+        model="qwen/qwen3-32b",
+    )
+    for number in range(messages):
+        when = start + timedelta(seconds=30 * number)
+        if number % 2 == 0:
+            question = " ".join(rng.choice(paragraphs).split()[:25])
+            session.messages.append(Message(role="user", content=question, created=when))
+            continue
+        reply = "\n\n".join(rng.choice(paragraphs) for _ in range(rng.randint(2, 5)))
+        session.messages.append(
+            Message(
+                role="assistant",
+                content=reply[:2000],
+                created=when,
+                model="qwen/qwen3-32b",
+                finish_reason="stop",
+                usage={"prompt_tokens": 10 * number, "completion_tokens": 300, "total_tokens": 1},
+            )
+        )
+    return session
+
+
+async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
+    from textual import events
+    from textual.app import App
+
+    from app.config import Settings
+    from app.store import SessionStore
+    from app.ui._app import HCChatApp
+    from app.ui.screens._chat import Conversation
+
+    frames: list[float] = []
+    display = App._display
+
+    def recording_display(app: App[Any], screen: Any, renderable: Any) -> None:
+        display(app, screen, renderable)
+        if renderable is not None:
+            frames.append(time.monotonic())
+
+    App._display = recording_display  # type: ignore[method-assign]
+    folder = sessions_folder(home)
+    store = SessionStore(folder)
+    settings = Settings(
+        api_key="sk-bench-not-a-real-key-0123456789",
+        base_url="http://127.0.0.1:9/v1",
+        model="qwen/qwen3-32b",
+        theme=None,
+        system_prompt=None,
+        keys={},
+        params={},
+        config_path=home / ".config" / "hcchat" / "config.toml",
+        sessions_dir=folder,
+        cache_dir=home / ".cache" / "hcchat",
+        demo=False,
+    )
+    result: dict[str, Any] = {"rss_before": rss()}
+    app = HCChatApp(settings, session=store.load(session_id), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        chat = app.chat
+        conversation = chat.query_one(Conversation)
+        conversation.focus()
+        await pilot.pause()
+        result["rss_open"] = rss()
+        presses: list[float] = []
+        started = time.monotonic()
+        while len(presses) < 5000:
+            if chat._first_mounted == 0 and conversation.scroll_y <= 0:
+                break
+            posted = time.monotonic()
+            app.post_message(events.Key("pageup", None))
+            while not frames or frames[-1] < posted:
+                await asyncio.sleep(0.001)
+            shown = next(t for t in frames if t >= posted)
+            presses.append(shown - posted)
+            await asyncio.sleep(max(0.0, posted + PRESS_INTERVAL - time.monotonic()))
+        result["to_top"] = time.monotonic() - started
+        result["presses"] = presses
+        result["mounted"] = len(conversation.children)
+        result["rss_all"] = rss()
+    App._display = display  # type: ignore[method-assign]
+    return result
+
+
+def main() -> int:
+    args = parser(__doc__.splitlines()[0], runs=7, quick_runs=1).parse_args()
+    runs = run_count(args)
+    messages = 200 if args.quick else MESSAGES
+    targets = Targets()
+    with isolated_home() as home:
+        from app.store import SessionStore
+
+        session = long_session(messages)
+        store = SessionStore(sessions_folder(home))
+        saved = store.save(session)
+        size = saved.path.stat().st_size
+        markdown = sum(len(m.content) for m in session.messages)
+        kb = markdown // 1000
+        print(f"session: {messages} messages, {kb} KB of text, file {size // 1000} KB")
+        launch("chat")  # warm the file cache and .pyc files
+        launch("chat", "--session", saved.session_id)
+        floor: list[float] = []
+        opened: list[float] = []
+        rss_open: list[float] = []
+        for _ in range(runs):
+            floor.append(launch("chat")[0])
+            elapsed, report = launch("chat", "--session", saved.session_id)
+            opened.append(elapsed)
+            rss_open.append(float(report["rss"]))  # type: ignore[arg-type]
+        scroll = asyncio.run(scroll_through(home, saved.session_id))
+
+    floor_stat, open_stat = stat(floor), stat(opened)
+    print(f"new empty chat (floor), first frame: {floor_stat.show('ms', 1000, 0)}")
+    print(
+        f"--session (last screen), first frame: {open_stat.show('ms', 1000, 0)}  "
+        f"= {open_stat.median / floor_stat.median:.2f}x"
+    )
+    print(f"RSS of that process at its first frame: {stat(rss_open).show('MB', 1e-6, 1)}")
+    presses = stat(scroll["presses"])
+    print(
+        f"\nPageUp to the top: {len(scroll['presses'])} presses, {scroll['to_top']:.1f} s, "
+        f"{scroll['mounted']} messages mounted at the end"
+    )
+    print(
+        f"  key -> next frame: {presses.show('ms', 1000, 1)}, p95 "
+        f"{presses.quantile(0.95) * 1000:.1f} ms"
+    )
+    slow = sum(1 for p in scroll["presses"] if p > 0.1)
+    print(f"  presses slower than 100 ms: {slow}")
+    print(
+        f"RSS in this process: before {scroll['rss_before'] / 1e6:.0f} MB, last screen "
+        f"{scroll['rss_open'] / 1e6:.0f} MB, all {scroll['mounted']} mounted "
+        f"{scroll['rss_all'] / 1e6:.0f} MB"
+    )
+    targets.check("last screen in < 1 s", open_stat.median < 1.0, f"{open_stat.median:.3f} s")
+    p95 = presses.quantile(0.95)
+    targets.check("scrolls smoothly (p95 key -> frame < 100 ms)", p95 < 0.1, f"{p95 * 1000:.0f} ms")
+    peak = max(scroll["rss_all"], max(rss_open))
+    targets.check("RSS < 250 MB", peak < 250e6, f"{peak / 1e6:.0f} MB at most")
+    return targets.report()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The fast reader of hcchat's own session layout gives exactly what tomllib gives, or declines."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.store import Message, Session, SessionFormatError, clean_text, session_to_toml
+from app.store._codec import _checked_message, _message
+from app.store._fast_reader import read_own_layout
+
+FAILED = object()
+
+texts = st.text(max_size=40).map(clean_text)
+moments = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+numbers = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+keys = st.text(alphabet='abcdefghijklmnopqrstuvwxyz_-0123456789 ."é', min_size=1, max_size=12)
+
+
+@st.composite
+def messages(draw: st.DrawFn, depth: int = 0) -> Message:
+    role = draw(st.sampled_from(["system", "user", "assistant"]))
+    return Message(
+        role=role,
+        content=draw(texts),
+        created=draw(st.none() | moments),
+        model=draw(st.none() | texts),
+        finish_reason=draw(st.none() | st.sampled_from(["stop", "length"])),
+        reasoning=draw(st.none() | texts),
+        usage=draw(st.none() | st.dictionaries(keys, st.integers(-5, 10**12), max_size=3)),
+        incomplete=draw(st.booleans()),
+        error=draw(st.none() | texts),
+        ttft=draw(st.none() | st.floats(allow_nan=False, allow_infinity=False)),
+        tokens_per_second=draw(st.none() | st.floats(min_value=0, max_value=1e6)),
+        alternatives=draw(st.lists(messages(depth + 1), max_size=2)) if depth == 0 else [],
+    )
+
+
+@st.composite
+def sessions(draw: st.DrawFn) -> Session:
+    return Session(
+        id=draw(st.from_regex(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{4}", fullmatch=True)),
+        title=draw(texts),
+        created=draw(moments),
+        updated=draw(moments),
+        model=draw(texts),
+        params=draw(st.dictionaries(keys, numbers, max_size=3)),
+        messages=draw(st.lists(messages(), max_size=5)),
+        title_locked=draw(st.booleans()),
+    )
+
+
+def tomllib_result(text: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return FAILED
+
+
+@settings(max_examples=200)
+@given(sessions())
+def test_a_saved_session_reads_as_tomllib_reads_it(session: Session) -> None:
+    text = session_to_toml(session)
+
+    fast = read_own_layout(text)
+
+    assert fast is None or fast == tomllib.loads(text)
+
+
+@given(sessions())
+def test_the_reader_declines_only_what_it_does_not_know(session: Session) -> None:
+    # quoted keys and non-finite floats are valid TOML that the fast reader leaves to tomllib
+    session.params = {k: v for k, v in session.params.items() if re.fullmatch(r"[\w-]+", k, re.A)}
+    for message in [*session.messages, *(a for m in session.messages for a in m.alternatives)]:
+        message.usage = {"prompt_tokens": 1, "completion_tokens": 2}
+        if message.ttft is not None and not math.isfinite(message.ttft):
+            message.ttft = None
+
+    assert read_own_layout(session_to_toml(session)) is not None
+
+
+EDITS = [
+    '"',
+    "\\",
+    "\n",
+    "\r\n",
+    "=",
+    " ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    "#",
+    "\t",
+    "\\u",
+    "d8",
+    "\\U0001F600",
+    "\\/",
+    "Z",
+    "T",
+    "-",
+    ":",
+    "30",
+    "02",
+    "\x00",
+    "\x7f",
+    "é",
+    "a",
+    "0",
+    "",
+    "[[messages]]\n",
+    "[params]\n",
+    "[[messages.alternatives]]\n",
+    "role = 1\n",
+    'content = "x"\n',
+    "messages = []\n",
+    "alternatives = []\n",
+    "x = 1\n",
+    "inf",
+    "nan",
+]
+
+
+@settings(max_examples=400)
+@given(
+    sessions(),
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(EDITS)),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_an_edited_file_reads_as_tomllib_reads_it_or_is_left_to_tomllib(
+    session: Session, edits: list[tuple[float, int, str]]
+) -> None:
+    text = session_to_toml(session)
+    for where, removed, inserted in edits:
+        at = int(where * len(text))
+        text = text[:at] + inserted + text[at + removed :]
+
+    fast = read_own_layout(text)
+    slow = tomllib_result(text)
+
+    if slow is FAILED:
+        assert fast is None
+    else:
+        assert fast is None or fast == slow
+
+
+def test_an_impossible_date_is_left_to_tomllib() -> None:
+    text = "schema = 1\ncreated = 2026-02-30T00:00:00Z\n"
+
+    assert read_own_layout(text) is None
+    assert tomllib_result(text) is FAILED
+
+
+def test_a_duplicate_key_is_left_to_tomllib() -> None:
+    text = '[[messages]]\nrole = "user"\nrole = "user"\n'
+
+    assert read_own_layout(text) is None
+    assert tomllib_result(text) is FAILED
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    texts,
+    moments,
+    st.sampled_from(["system", "user", "assistant", ""]),
+    st.dictionaries(st.sampled_from(["prompt_tokens", "x"]), st.integers() | st.booleans()),
+    st.lists(st.dictionaries(st.sampled_from(["role", "content"]), st.sampled_from(["user", 1]))),
+)
+tables = st.dictionaries(
+    st.sampled_from(
+        [
+            "role",
+            "content",
+            "created",
+            "model",
+            "finish_reason",
+            "reasoning",
+            "usage",
+            "incomplete",
+            "error",
+            "ttft",
+            "tokens_per_second",
+            "alternatives",
+            "other",
+        ]
+    ),
+    values,
+)
+
+
+def outcome(read: Any, item: object) -> Any:
+    try:
+        return read(item, "message 1")
+    except SessionFormatError as error:
+        return ("error", error.reason)
+
+
+@settings(max_examples=400)
+@given(tables | values)
+def test_the_quick_message_check_agrees_with_the_careful_one(item: object) -> None:
+    assert outcome(_message, item) == outcome(_checked_message, item)
