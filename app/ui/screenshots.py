@@ -1,7 +1,8 @@
 """Make the README's screenshots: ``python -m app.ui.screenshots [FOLDER]`` (default screenshots/).
 
 Runs the real app headless on the offline demo backend, in a throwaway data folder, and saves
-SVG screenshots of the chat screen mid-stream, the model picker and the session browser.
+SVG screenshots of the chat screen mid-stream, the model picker, the session browser and a
+reasoning model thinking.
 """
 
 from __future__ import annotations
@@ -86,6 +87,16 @@ async def _shoot(out: Path) -> None:
         )
         await pilot.pause()
         (out / "session-browser.svg").write_text(app.export_screenshot(title="hcchat"), "utf-8")
+        await pilot.press("escape")
+        await chat.run_command("model", "demo/thinker")
+        prompt.insert("Why is the sky blue?")  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await _until(
+            pilot.pause, lambda: chat._active is not None and len(chat._active.reasoning) > 8
+        )
+        await pilot.pause()
+        (out / "reasoning.svg").write_text(app.export_screenshot(title="hcchat"), "utf-8")
+        await _until(pilot.pause, lambda: not chat.streaming)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop("HCCHAT_API_KEY", None)
         os.environ["TEXTUAL_THEME"] = "textual-dark"
         asyncio.run(_shoot(out))
-    for name in ("chat-streaming", "model-picker", "session-browser"):
+    for name in ("chat-streaming", "model-picker", "session-browser", "reasoning"):
         print(out / f"{name}.svg")
     return 0
 

@@ -290,6 +290,7 @@ class ChatScreen(Screen[None]):
                     if active.first_token is None:
                         active.first_token = self.clock()
                     active.reasoning.append(event.text)
+                    active.deltas += 1
                     view.write_reasoning(event.text)
                 elif isinstance(event, Usage):
                     reply.usage = {
