@@ -316,11 +316,7 @@ async def _stream_reply(
                     _write(sys.stderr, display_safe(event.text))
                     received.wrote_reasoning = True
             elif isinstance(event, Usage):
-                received.usage = {
-                    "prompt_tokens": event.prompt_tokens,
-                    "completion_tokens": event.completion_tokens,
-                    "total_tokens": event.total_tokens,
-                }
+                received.usage = event.as_dict()
             elif isinstance(event, Finish):
                 received.finish_reason = event.reason
     received.finished = time.monotonic()

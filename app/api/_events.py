@@ -27,6 +27,14 @@ class Usage:
     completion_tokens: int
     total_tokens: int
 
+    def as_dict(self) -> dict[str, int]:
+        """The counts as the session file stores them."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Finish:

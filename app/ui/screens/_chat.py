@@ -280,24 +280,18 @@ class ChatScreen(Screen[None]):
                 if time.monotonic() - busy_since > STREAM_SLICE:
                     await asyncio.sleep(0.001)
                     busy_since = time.monotonic()
-                if isinstance(event, ContentDelta):
+                if isinstance(event, ContentDelta | ReasoningDelta):
                     if active.first_token is None:
                         active.first_token = self.clock()
-                    active.parts.append(event.text)
                     active.deltas += 1
+                if isinstance(event, ContentDelta):
+                    active.parts.append(event.text)
                     view.write(event.text)
                 elif isinstance(event, ReasoningDelta):
-                    if active.first_token is None:
-                        active.first_token = self.clock()
                     active.reasoning.append(event.text)
-                    active.deltas += 1
                     view.write_reasoning(event.text)
                 elif isinstance(event, Usage):
-                    reply.usage = {
-                        "prompt_tokens": event.prompt_tokens,
-                        "completion_tokens": event.completion_tokens,
-                        "total_tokens": event.total_tokens,
-                    }
+                    reply.usage = event.as_dict()
                 elif isinstance(event, Finish):
                     reply.finish_reason = event.reason
             if not active.parts and not active.reasoning:
