@@ -84,12 +84,16 @@ class Targets:
     def check(self, name: str, met: bool, detail: str) -> None:
         self.rows.append((name, met, detail))
 
-    def report(self) -> int:
-        """Print every target as MET or MISSED; the exit code is 1 if any was missed."""
-        print("\nTargets:")
+    def report(self, *, smoke: bool = False) -> int:
+        """Print every target as MET or MISSED; the exit code is 1 if any was missed.
+
+        A smoke run (``--quick``: smaller inputs, one run) only shows that the script works,
+        so it always exits 0.
+        """
+        print("\nTargets" + (" (smoke run: shown, not enforced):" if smoke else ":"))
         for name, met, detail in self.rows:
             print(f"  [{'MET   ' if met else 'MISSED'}] {name}: {detail}")
-        return 0 if all(met for _, met, _ in self.rows) else 1
+        return 0 if smoke or all(met for _, met, _ in self.rows) else 1
 
 
 def parser(description: str, runs: int, quick_runs: int) -> argparse.ArgumentParser:

@@ -276,7 +276,7 @@ def main() -> int:
         keys.median < 0.2,
         f"{keys.median * 1000:.0f} ms (p95 {keys.quantile(0.95) * 1000:.0f} ms)",
     )
-    return targets.report()
+    return targets.report(smoke=options.quick)
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def main() -> int:
     targets.check("median < 50 ms", busy.median < 0.05, f"{busy.median * 1000:.1f} ms")
     p95 = busy.quantile(0.95)
     targets.check("p95 < 150 ms", p95 < 0.15, f"{p95 * 1000:.1f} ms")
-    return targets.report()
+    return targets.report(smoke=args.quick)
 
 
 if __name__ == "__main__":

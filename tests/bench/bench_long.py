@@ -77,6 +77,16 @@ def long_session(messages: int) -> Any:
     return session
 
 
+async def frame_after(frames: list[float], moment: float, timeout: float = 2.0) -> float | None:
+    """The first frame at or after ``moment``, waiting up to ``timeout`` seconds for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if frames and frames[-1] >= moment:
+            return next(t for t in frames if t >= moment)
+        await asyncio.sleep(0.001)
+    return None
+
+
 async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
     from textual import events
     from textual.app import App
@@ -120,17 +130,23 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
         await pilot.pause()
         result["rss_open"] = rss()
         presses: list[float] = []
+        unanswered = 0  # presses after which no frame came within 2 s
         started = time.monotonic()
-        while len(presses) < 5000:
+        while len(presses) + unanswered < 5000:
             if chat._first_mounted == 0 and conversation.scroll_y <= 0:
                 break
             posted = time.monotonic()
             app.post_message(events.Key("pageup", None))
-            while not frames or frames[-1] < posted:
-                await asyncio.sleep(0.001)
-            shown = next(t for t in frames if t >= posted)
+            shown = await frame_after(frames, posted)
+            if shown is None:
+                unanswered += 1
+                if unanswered >= 5:
+                    break  # at the top and PageUp changes nothing: older messages never come
+                continue
+            unanswered = 0
             presses.append(shown - posted)
             await asyncio.sleep(max(0.0, posted + PRESS_INTERVAL - time.monotonic()))
+        result["stuck"] = None if chat._first_mounted == 0 else chat._first_mounted
         result["to_top"] = time.monotonic() - started
         result["presses"] = presses
         result["mounted"] = len(conversation.children)
@@ -142,7 +158,7 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
 def main() -> int:
     args = parser(__doc__.splitlines()[0], runs=7, quick_runs=1).parse_args()
     runs = run_count(args)
-    messages = 200 if args.quick else MESSAGES
+    messages = 80 if args.quick else MESSAGES
     targets = Targets()
     with isolated_home() as home:
         from app.store import SessionStore
@@ -184,6 +200,8 @@ def main() -> int:
     )
     slow = sum(1 for p in scroll["presses"] if p > 0.1)
     print(f"  presses slower than 100 ms: {slow}")
+    if scroll["stuck"] is not None:
+        print(f"  STUCK: at the top with messages 0-{scroll['stuck'] - 1} never mounted")
     print(
         f"RSS in this process: before {scroll['rss_before'] / 1e6:.0f} MB, last screen "
         f"{scroll['rss_open'] / 1e6:.0f} MB, all {scroll['mounted']} mounted "
@@ -191,10 +209,14 @@ def main() -> int:
     )
     targets.check("last screen in < 1 s", open_stat.median < 1.0, f"{open_stat.median:.3f} s")
     p95 = presses.quantile(0.95)
-    targets.check("scrolls smoothly (p95 key -> frame < 100 ms)", p95 < 0.1, f"{p95 * 1000:.0f} ms")
+    targets.check(
+        "scrolls smoothly to the first message (p95 key -> frame < 100 ms)",
+        p95 < 0.1 and scroll["stuck"] is None,
+        f"{p95 * 1000:.0f} ms" + ("" if scroll["stuck"] is None else ", stuck before the top"),
+    )
     peak = max(scroll["rss_all"], max(rss_open))
     targets.check("RSS < 250 MB", peak < 250e6, f"{peak / 1e6:.0f} MB at most")
-    return targets.report()
+    return targets.report(smoke=args.quick)
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def main() -> int:
         f"markdown_it loaded: {'markdown_it' in loaded}; index read: {index_read}; "
         f"client made: {client_made}",
     )
-    return targets.report()
+    return targets.report(smoke=args.quick)
 
 
 if __name__ == "__main__":
