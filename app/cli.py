@@ -298,7 +298,7 @@ async def _stream_reply(
     import time
     from contextlib import aclosing
 
-    from app.api import ContentDelta, Finish, ReasoningDelta, Usage
+    from app.api import ContentDelta, ContentWasReasoning, Finish, ReasoningDelta, Usage
 
     async with client, aclosing(client.stream_chat(model, history, params)) as events:
         async for event in events:
@@ -315,6 +315,11 @@ async def _stream_reply(
                 if show_reasoning and not received.content:
                     _write(sys.stderr, display_safe(event.text))
                     received.wrote_reasoning = True
+            elif isinstance(event, ContentWasReasoning):
+                # already printed, but saved as what it was: reasoning, never sent back
+                received.reasoning.extend(received.content)
+                received.content.clear()
+                _write(sys.stdout, "\n\n")
             elif isinstance(event, Usage):
                 received.usage = event.as_dict()
             elif isinstance(event, Finish):

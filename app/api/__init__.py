@@ -17,6 +17,7 @@ from app.api._errors import (
 from app.api._events import (
     Completion,
     ContentDelta,
+    ContentWasReasoning,
     Finish,
     ModelInfo,
     ReasoningDelta,
@@ -37,6 +38,7 @@ __all__ = [
     "Completion",
     "ConnectError",
     "ContentDelta",
+    "ContentWasReasoning",
     "Finish",
     "ModelInfo",
     "ProtocolError",

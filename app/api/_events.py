@@ -43,7 +43,16 @@ class Finish:
     reason: str
 
 
-StreamEvent = ContentDelta | ReasoningDelta | Usage | Finish
+@dataclass(frozen=True, slots=True)
+class ContentWasReasoning:
+    """Everything streamed as content so far was reasoning: a bare ``</think>`` just came.
+
+    Some models' chat templates open the ``<think>`` block in the prompt, so the reply starts
+    with reasoning that cannot be told from an answer until the closing tag arrives.
+    """
+
+
+StreamEvent = ContentDelta | ReasoningDelta | ContentWasReasoning | Usage | Finish
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from app.api._errors import ProtocolError, StreamInterrupted
 from app.api._events import (
     Completion,
     ContentDelta,
+    ContentWasReasoning,
     Finish,
     ReasoningDelta,
     StreamEvent,
@@ -177,9 +178,15 @@ def _error_event_message(text: str) -> str:
 
 
 def _events_of(parts: list[Part]) -> list[StreamEvent]:
-    return [
-        ReasoningDelta(text) if kind == "reasoning" else ContentDelta(text) for kind, text in parts
-    ]
+    events: list[StreamEvent] = []
+    for kind, text in parts:
+        if kind == "retract":
+            events.append(ContentWasReasoning())
+        elif kind == "reasoning":
+            events.append(ReasoningDelta(text))
+        else:
+            events.append(ContentDelta(text))
+    return events
 
 
 def first_choice(choices: object) -> Mapping[str, Any] | None:

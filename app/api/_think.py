@@ -15,8 +15,9 @@ parts, wherever the deltas cut the tags. The rules:
   line (an answer that merely mentions the tag, as in `` `</think>` ``, does not match).
   Content is never held back waiting for it, because holding every answer back would stop
   replies from streaming and lose the held text when a reply is cancelled. So while streaming,
-  the text before a bare tag has already been shown as content: the tag becomes a paragraph
-  break and :attr:`ThinkSplitter.saw_untagged_reasoning` is set, so that the caller can create
+  the text before a bare tag has already been shown as content: the tag becomes a ``retract``
+  part (the caller moves what it showed as content into the reasoning) and
+  :attr:`ThinkSplitter.saw_untagged_reasoning` is set, so that the caller can create
   the next splitter for that model with ``reasoning_first=True`` (the reply then starts as
   reasoning). For a whole reply (``hold_untagged=True``, :func:`split_think`) the text before
   a bare tag is reasoning.
@@ -28,7 +29,8 @@ from __future__ import annotations
 from enum import Enum, auto
 from typing import Literal
 
-Kind = Literal["content", "reasoning"]
+# "retract": everything emitted as content so far was reasoning (a bare </think> came).
+Kind = Literal["content", "reasoning", "retract"]
 Part = tuple[Kind, str]
 
 OPEN_TAG = "<think>"
@@ -140,7 +142,8 @@ class ThinkSplitter:
             if self._hold_untagged:
                 self._emit_reasoning(parts, before)
             elif before or self._content_started:
-                self._emit_content(parts, self._buffer[:end].rstrip() + "\n\n")
+                self._emit_content(parts, self._buffer[:end].rstrip())
+                parts.append(("retract", ""))
                 self.saw_untagged_reasoning = True
             self._buffer = self._buffer[end + len(CLOSE_TAG) :]
             self._state = _State.AFTER_THINK

@@ -104,9 +104,7 @@ class Session:
 
     def api_messages(self) -> list[dict[str, str]]:
         """The history in the API's shape: no metadata, no reasoning, no failed empty replies."""
-        return [
-            {"role": m.role, "content": m.content} for m in self.messages if not m.failed_empty
-        ]
+        return [{"role": m.role, "content": m.content} for m in self.messages if not m.failed_empty]
 
     def touch(self) -> None:
         """Mark the session as changed now."""

@@ -108,10 +108,13 @@ def test_a_leading_tag_prefix_waits_for_the_next_delta():
     assert splitter.feed("nk>why") == [("reasoning", "why")]
 
 
-def test_bare_closing_tag_in_a_stream_becomes_a_paragraph_break_and_is_reported():
+def test_bare_closing_tag_in_a_stream_retracts_what_came_before_and_is_reported():
     splitter = ThinkSplitter()
     parts = splitter.feed("Okay, the user says hi.\n") + splitter.feed("</think>\n\nHello!")
-    assert "".join(text for _, text in parts) == "Okay, the user says hi.\n\nHello!"
+    parts += splitter.flush()
+    turn = parts.index(("retract", ""))
+    assert "".join(text for _, text in parts[:turn]) == "Okay, the user says hi."
+    assert parts[turn + 1 :] == [("content", "Hello!")]
     assert splitter.saw_untagged_reasoning
 
 

@@ -166,3 +166,27 @@ async def test_mouse_selection_in_a_reply_copies_with_ctrl_c(make_app, loopback)
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "Select these "
+
+
+async def test_bare_closing_think_tag_moves_what_streamed_into_reasoning(make_app, loopback, store):
+    pieces = ["Let me th", "ink about it.", "\n</think>\n\nThe", " answer is 42."]
+    events = [json.dumps({"choices": [{"index": 0, "delta": {"content": p}}]}) for p in pieces]
+    loopback.enqueue(sse([*events, "[DONE]"]))
+    app = make_app()
+    async with app.run_test() as pilot:
+        await send_and_wait(pilot, "meaning of life?")
+        last = chat(app).session.messages[-1]
+        assert last.reasoning == "Let me think about it."
+        assert last.content == "The answer is 42."
+        view = chat(app).query(ReplyView).last()
+        assert view.body.source == "The answer is 42."
+        assert view.reasoning_body.source == "Let me think about it."
+        assert view.query_one(Collapsible).display
+        await send_and_wait(pilot, "thanks")
+        session_id = chat(app).session.id
+    assert loopback.requests[-1].json["messages"][1] == {
+        "role": "assistant",
+        "content": "The answer is 42.",
+    }
+    saved = tomllib.loads((store.folder / f"{session_id}.toml").read_text("utf-8"))
+    assert saved["messages"][1]["reasoning"] == "Let me think about it."

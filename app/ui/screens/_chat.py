@@ -268,7 +268,15 @@ class ChatScreen(Screen[None]):
         params: dict[str, float | int],
     ) -> None:
         # imported with the first reply: httpx is not needed to draw the first frame
-        from app.api import APIError, ContentDelta, Finish, ReasoningDelta, Usage, redact
+        from app.api import (
+            APIError,
+            ContentDelta,
+            ContentWasReasoning,
+            Finish,
+            ReasoningDelta,
+            Usage,
+            redact,
+        )
 
         reply, view = active.message, active.view
         client = self.hcchat.client
@@ -290,6 +298,11 @@ class ChatScreen(Screen[None]):
                 elif isinstance(event, ReasoningDelta):
                     active.reasoning.append(event.text)
                     view.write_reasoning(event.text)
+                elif isinstance(event, ContentWasReasoning):
+                    moved = "".join(active.parts)
+                    active.reasoning.append(moved)
+                    active.parts.clear()
+                    await view.content_was_reasoning(moved)
                 elif isinstance(event, Usage):
                     reply.usage = event.as_dict()
                 elif isinstance(event, Finish):

@@ -261,6 +261,33 @@ class ReplyView(MessageView):
         self._pending_reasoning.append(self._fit("reasoning", text))
         self._schedule_flush()
 
+    async def content_was_reasoning(self, text: str) -> None:
+        """What streamed as the answer (``text``) was reasoning: move it to the reasoning block.
+
+        The streamed Markdown can only be appended to, so it is replaced by a fresh one.
+        """
+        from textual.widgets import Markdown
+
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._pending.clear()
+        if self._stream is not None:
+            await self._stream.stop()
+        old = self.body
+        async with old.lock:
+            pass
+        fresh = Markdown(
+            parser_factory=safe_markdown_parser, open_links=False, classes="message-body"
+        )
+        await self.mount(fresh, after=old)
+        await old.remove()
+        self._stream = fresh.get_stream(fresh)
+        self._shown = 0
+        self._streamed["content"] = 0
+        self._wrote_content = False
+        self.write_reasoning(text)
+
     def _fit(self, kind: str, text: str) -> str:
         """The display-safe part of a streamed piece that still fits under ``DISPLAY_LIMIT``."""
         room = DISPLAY_LIMIT - self._streamed[kind]
@@ -356,6 +383,4 @@ class ReplyView(MessageView):
         self.message = message
         self.refresh_message()
         await self.body.update(shown_text(message.content))
-        await self.reasoning_body.update(
-            shown_text(message.reasoning or "")
-        )
+        await self.reasoning_body.update(shown_text(message.reasoning or ""))
