@@ -195,7 +195,7 @@ def _pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from app.api import APIError, redact
-    from app.store import Message, SessionStore, StoreError, utc_now
+    from app.store import Message, SessionStore, StoreError, title_from_prompt, utc_now
 
     if not args.prompt and (sys.stdin is None or sys.stdin.isatty()):
         raise CommandError("no prompt: give it as arguments or pipe it in", EXIT_USAGE)
@@ -208,7 +208,7 @@ def _pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     history = [*session.api_messages(), {"role": "user", "content": prompt}]
     session.messages.append(Message(role="user", content=prompt, created=utc_now()))
     if not session.title:
-        session.title = one_line(prompt, TITLE_LENGTH)
+        session.title = title_from_prompt(prompt)
     reply = Message(role="assistant", content="", model=session.model, created=utc_now())
     session.messages.append(reply)
 
@@ -490,19 +490,24 @@ def _export_session(store: SessionStore, session_id: str, fmt: str, output: str 
     """Write a session as Markdown or JSON to stdout or a file."""
     from app.store import to_json, to_markdown
 
+    if output is not None and output != "-":
+        from pathlib import Path
+
+        from app.store import SessionNotFound, SessionUnreadable, StoreWriteError
+
+        try:
+            store.export(session_id, Path(output), fmt)
+        except (SessionNotFound, SessionUnreadable) as error:
+            raise _missing_session(session_id, error) from None
+        except StoreWriteError as error:
+            raise CommandError(f"cannot write {output}: {error.reason or error}") from None
+        return EXIT_OK
     session = _load_session(store, session_id)
     text = to_json(session) if fmt == "json" else to_markdown(session)
     if not text.endswith("\n"):
         text += "\n"
-    if output is None or output == "-":
-        sys.stdout.write(display_safe(text) if sys.stdout.isatty() else text)
-        sys.stdout.flush()
-        return EXIT_OK
-    try:
-        with open(output, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-    except OSError as error:
-        raise CommandError(f"cannot write {output}: {error.strerror or error}") from None
+    sys.stdout.write(display_safe(text) if sys.stdout.isatty() else text)
+    sys.stdout.flush()
     return EXIT_OK
 
 
@@ -521,12 +526,6 @@ def _import_session(store: SessionStore, source: str) -> int:
         except OSError as error:
             raise CommandError(f"cannot read {source}: {error.strerror or error}") from None
     session = from_json(text, model=_load_settings(demo=True).model)
-    for message in session.messages:
-        if message.role == "assistant" and not message.model:
-            message.model = session.model  # every reply names its model (DESIGN, schema 1)
-    if not session.title:
-        first = next((m.content for m in session.messages if m.role == "user"), "")
-        session.title = one_line(first, TITLE_LENGTH)
     saved = store.save(session)
     print(saved.session_id)
     return EXIT_OK
@@ -553,10 +552,17 @@ def _load_session(store: SessionStore, session_id: str) -> Session:
 
     try:
         return store.load(session_id)
-    except SessionUnreadable as error:
-        raise CommandError(f"session {session_id!r} cannot be read: {error.reason}") from None
-    except SessionNotFound:
-        raise CommandError(f"no session {session_id!r} (see `hcchat sessions list`)") from None
+    except (SessionNotFound, SessionUnreadable) as error:
+        raise _missing_session(session_id, error) from None
+
+
+def _missing_session(session_id: str, error: Exception) -> CommandError:
+    """The one-line message for a session that is not there, or cannot be read."""
+    from app.store import SessionUnreadable
+
+    if isinstance(error, SessionUnreadable):
+        return CommandError(f"session {session_id!r} cannot be read: {error.reason}")
+    return CommandError(f"no session {session_id!r} (see `hcchat sessions list`)")
 
 
 def _local_time(moment: datetime) -> str:

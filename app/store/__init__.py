@@ -22,6 +22,7 @@ from app.store._model import (
     SessionSummary,
     UnreadableSession,
     new_session_id,
+    title_from_prompt,
     utc_now,
 )
 from app.store._model_cache import ModelCache
@@ -49,6 +50,7 @@ __all__ = [
     "session_from_bytes",
     "session_from_toml",
     "session_to_toml",
+    "title_from_prompt",
     "to_json",
     "to_markdown",
     "utc_now",

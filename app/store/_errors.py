@@ -58,4 +58,11 @@ class SessionUnreadable(StoreError):
 
 
 class StoreWriteError(StoreError):
-    """A session (or the model cache) could not be written; the old file is intact."""
+    """A session (or the model cache) could not be written; the old file is intact.
+
+    ``reason`` is the system's short reason ("No space left on device"), when there is one.
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason

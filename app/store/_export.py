@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from app.store._codec import ROLES
 from app.store._errors import SessionFormatError
-from app.store._model import Message, Session, new_session_id, utc_now
+from app.store._model import Message, Session, new_session_id, title_from_prompt, utc_now
 
 
 def to_markdown(session: Session) -> str:
@@ -37,7 +37,9 @@ def to_json(session: Session) -> str:
 def from_json(text: str, *, model: str = "") -> Session:
     """A new session (new id) from ``to_json`` output, ``{"messages": [...]}`` or a bare array.
 
-    ``model`` is used when the document names no model. Raises ``SessionFormatError``.
+    ``model`` is used when the document names no model; every imported reply names its model
+    (schema 1), and an untitled session takes its title from the first user message.
+    Raises ``SessionFormatError``.
     """
     try:
         document = json.loads(text)
@@ -58,12 +60,17 @@ def from_json(text: str, *, model: str = "") -> Session:
     messages = [_message_from_json(item, f"message {n}") for n, item in enumerate(items, 1)]
     now = utc_now()
     replies = [m.model for m in messages if m.role == "assistant" and m.model]
+    session_model = _text(document.get("model")) or (replies[-1] if replies else model)
+    for message in messages:
+        if message.role == "assistant" and not message.model:
+            message.model = session_model
+    first_prompt = next((m.content for m in messages if m.role == "user"), "")
     return Session(
         id=new_session_id(now),
-        title=_text(document.get("title")) or "",
+        title=_text(document.get("title")) or title_from_prompt(first_prompt),
         created=_datetime(document.get("created")) or now,
         updated=_datetime(document.get("updated")) or now,
-        model=_text(document.get("model")) or (replies[-1] if replies else model),
+        model=session_model,
         params=_params(document.get("params")),
         messages=messages,
     )

@@ -7,12 +7,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.text import one_line
+
 SCHEMA = 1
+# A session's title, until the user renames it, is the start of its first prompt.
+TITLE_LENGTH = 60
 
 
 def utc_now() -> datetime:
     """Now, in UTC, to the second (what the session file stores)."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def title_from_prompt(text: str) -> str:
+    """The title a session takes from its first prompt: one line, at most ``TITLE_LENGTH``."""
+    return one_line(text, TITLE_LENGTH)
 
 
 def new_session_id(now: datetime | None = None) -> str:

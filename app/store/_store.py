@@ -167,8 +167,9 @@ class SessionStore:
         try:
             write_atomic(path, text.encode("utf-8"))
         except OSError as error:
+            reason = error.strerror or str(error)
             raise StoreWriteError(
-                f"Could not export session {session_id}: {error.strerror or error} ({path})"
+                f"Could not export session {session_id}: {reason} ({path})", reason=reason
             ) from None
         return path
 

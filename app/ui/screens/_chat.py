@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from app.params import PARAMS, parse_param
-from app.store import Message, Session, utc_now
+from app.store import Message, Session, title_from_prompt, utc_now
 from app.text import code_blocks, one_line
 from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
@@ -49,10 +49,6 @@ class _ActiveReply:
     reasoning: list[str] = field(default_factory=list)
     first_token: float | None = None
     deltas: int = 0
-
-
-def _title_from(text: str) -> str:
-    return one_line(text, 60) or "Untitled"
 
 
 class Conversation(VerticalScroll):
@@ -225,7 +221,7 @@ class ChatScreen(Screen[None]):
         message = Message(role="user", content=text, created=utc_now())
         self.session.messages.append(message)
         if not self.session.title_locked and not self.session.title:
-            self.session.title = _title_from(text)
+            self.session.title = title_from_prompt(text) or "Untitled"
         self.session.touch()
         self.hcchat.save_session(self.session)
         await self.query_one(Conversation).mount(
