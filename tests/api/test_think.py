@@ -43,6 +43,12 @@ def run(pieces: list[str], **options: bool) -> tuple[str, str]:
     parts = [part for piece in pieces for part in splitter.feed(piece)] + splitter.flush()
     joined = {"reasoning": "", "content": ""}
     for kind, text in parts:
+        if kind == "retract":
+            # What the app does: the content shown so far was reasoning.
+            assert not text, "a retract carries no text"
+            joined["reasoning"] += joined["content"]
+            joined["content"] = ""
+            continue
         assert text, "empty parts are never released"
         joined[kind] += text
     return joined["reasoning"], joined["content"]
