@@ -39,6 +39,7 @@ from textual.widgets import Markdown
 from app.config import Settings
 from app.ui._app import HCChatApp
 from app.ui.widgets import PromptArea, ReplyView
+from app.ui.widgets._markdown_body import MarkdownBody
 
 frames: list[float] = []
 appends: list[tuple[float, int, int]] = []
@@ -58,11 +59,13 @@ _append = Markdown.append
 
 def _recording_append(self: Markdown, markdown: str) -> AwaitComplete:
     inner = _append(self, markdown)
-    length = len(self.source)
+    # a reply's Markdown is a column of chunks (MarkdownBody): count its length as a whole
+    body = self.parent if isinstance(self.parent, MarkdownBody) else self
+    length = len(body.source)
 
     async def appended() -> None:
         await inner
-        appends.append((time.monotonic(), id(self), length))
+        appends.append((time.monotonic(), id(body), length))
 
     return AwaitComplete(appended())
 

@@ -150,6 +150,7 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
         result["to_top"] = time.monotonic() - started
         result["presses"] = presses
         result["mounted"] = len(conversation.children)
+        result["awake"] = sum(1 for view in conversation.children if not view.hibernating)
         result["rss_all"] = rss()
     App._display = display  # type: ignore[method-assign]
     return result
@@ -192,7 +193,8 @@ def main() -> int:
     presses = stat(scroll["presses"])
     print(
         f"\nPageUp to the top: {len(scroll['presses'])} presses, {scroll['to_top']:.1f} s, "
-        f"{scroll['mounted']} messages mounted at the end"
+        f"{scroll['mounted']} messages mounted at the end, {scroll['awake']} of them awake "
+        "(the others hibernate: no widgets, same height)"
     )
     print(
         f"  key -> next frame: {presses.show('ms', 1000, 1)}, p95 "

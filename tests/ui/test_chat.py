@@ -5,7 +5,6 @@ from __future__ import annotations
 import tomllib
 
 from loopback import drop, error, reply, stall
-from textual.widgets import Markdown
 
 from app.ui.widgets import ReplyView, UserMessage
 
@@ -13,7 +12,7 @@ from .conftest import chat, send, send_and_wait, wait_for
 
 
 def _shown(view: ReplyView) -> str:
-    return view.query_one(".message-body", Markdown).source
+    return view.body.source
 
 
 async def test_send_streams_reply_and_saves_the_session(make_app, loopback, store):

@@ -6,7 +6,7 @@ import json
 import tomllib
 
 from loopback import reply, sse
-from textual.widgets import Collapsible, Markdown
+from textual.widgets import Collapsible
 
 from app.ui.screens._sessions import SessionBrowser
 from app.ui.widgets import ReplyView, UserMessage
@@ -26,8 +26,8 @@ async def test_reasoning_streams_into_a_collapsible_block_and_is_saved_apart(
         view = chat(app).query(ReplyView).last()
         block = view.query_one(Collapsible)
         assert block.display and block.collapsed
-        assert view.query_one(".reasoning-body", Markdown).source == "2 plus 2 makes 4."
-        assert view.query_one(".message-body", Markdown).source == "The answer is 4."
+        assert view.reasoning_body.source == "2 plus 2 makes 4."
+        assert view.body.source == "The answer is 4."
         await send_and_wait(pilot, "and 3+3?")
         session_id = chat(app).session.id
     saved = tomllib.loads((store.folder / f"{session_id}.toml").read_text("utf-8"))

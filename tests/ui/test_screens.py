@@ -234,7 +234,7 @@ async def test_link_in_reply_asks_before_opening(make_app, loopback, monkeypatch
     monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
     async with app.run_test() as pilot:
         await send_and_wait(pilot, "link please")
-        body = chat(app).query(ReplyView).last().query_one(".message-body")
+        body = chat(app).query(ReplyView).last().body.chunks[0]
         body.post_message(body.LinkClicked(body, "https://example.com/docs"))
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and opened == []

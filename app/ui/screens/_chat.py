@@ -12,10 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message as UIMessage
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from app.params import PARAMS, parse_param
@@ -25,6 +27,7 @@ from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
     from textual.widgets import Markdown
 
     from app.ui._app import HCChatApp
@@ -35,6 +38,14 @@ if TYPE_CHECKING:
 PAGE = 10
 # The longest the streaming worker runs without letting other tasks (keys, frames) in.
 STREAM_SLICE = 0.015
+# Messages within this many screens of the viewport are kept whole; the others hibernate.
+KEEP_SCREENS = 1
+# How long scrolling or growth must pause before messages are hibernated or woken.
+TIDY_DELAY = 0.1
+# The most frames to wait for older messages mounted above the viewport to take their size.
+SETTLE_FRAMES = 30
+# ... and they have taken it when nothing has moved for this many frames.
+STILL_FRAMES = 3
 
 
 @dataclass(slots=True)
@@ -52,15 +63,118 @@ class _ActiveReply:
 
 
 class Conversation(VerticalScroll):
-    """The scrolling pane of messages; asks for older messages when scrolled to the top."""
+    """The scrolling pane of messages; asks for older messages when scrolled to the top.
+
+    Only what is near the viewport is kept whole: messages (and chunks of long replies) more
+    than ``KEEP_SCREENS`` screens away hibernate, keeping their height but not their widgets,
+    and wake when they come near again. Each layout of the screen then costs the same however
+    long the conversation, and so does its memory.
+    """
 
     class NeedEarlier(UIMessage):
         """The user scrolled to the top and older messages are not mounted yet."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._tidy_timer: Timer | None = None
+        self._pin_timer: Timer | None = None
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if new <= 0 < old:
             self.post_message(self.NeedEarlier())
+        self.schedule_tidy()
+
+    def watch_virtual_size(self) -> None:
+        self.schedule_tidy()
+
+    def on_resize(self) -> None:
+        self.schedule_tidy()
+
+    def content_y(self, widget: Widget) -> int:
+        """Where ``widget`` is in the conversation, from the top of its content, up to a constant.
+
+        Made from laid-out positions relative to each parent, so it does not change when the
+        reader scrolls, only when what is above ``widget`` changes size.
+        """
+        y = 0
+        node: DOMNode | None = widget
+        while isinstance(node, Widget) and node is not self:
+            y += node.virtual_region.y
+            node = node.parent
+        return y
+
+    def keep_in_place(self, widget: Widget) -> None:
+        """Keep ``widget`` where the reader sees it while what is above it changes size.
+
+        Messages mounted or woken above the viewport take their size over a few frames (their
+        Markdown is parsed in the background): scroll by as much as they push ``widget`` down
+        (or pull it up), until nothing has moved for a few frames. Scrolling by the reader is
+        left alone.
+        """
+        if self._pin_timer is not None:
+            self._pin_timer.stop()
+        last = self.content_y(widget)
+        still = 0
+
+        def follow() -> None:
+            nonlocal last, still
+            y = self.content_y(widget)
+            if y != last and widget.is_attached:
+                self.scroll_to(y=self.scroll_y + y - last, animate=False, immediate=True)
+                last, still = y, 0
+            else:
+                still += 1
+            if still == STILL_FRAMES and self._pin_timer is not None:
+                self._pin_timer.stop()
+                self._pin_timer = None
+
+        self._pin_timer = self.set_interval(1 / 60, follow, repeat=SETTLE_FRAMES)
+
+    def schedule_tidy(self) -> None:
+        """Hibernate and wake messages once scrolling or growing has paused."""
+        if self._tidy_timer is None and self.is_mounted:
+            self._tidy_timer = self.set_timer(TIDY_DELAY, self.tidy)
+
+    async def tidy(self) -> None:
+        """Wake what is within ``KEEP_SCREENS`` screens of the viewport; let the rest sleep."""
+        self._tidy_timer = None
+        viewport = self.content_region
+        if not viewport:
+            return
+        margin = viewport.height * KEEP_SCREENS
+        top, bottom = viewport.y - margin, viewport.bottom + margin
+        anchor = None if self._following else self._first_in_view(viewport)
+        if anchor is not None:
+            # what wakes above may differ in size from what slept (after a width change, or a
+            # height estimated for a burst that was never shown): keep the reader's place
+            self.keep_in_place(anchor)
+        for view in list(self.query_children(MessageView)):
+            region = view.region
+            if not region or not view.is_attached:
+                continue
+            if region.bottom > top and region.y < bottom:
+                await view.wake()
+                if isinstance(view, ReplyView) and not view.hibernating:
+                    await view.body.hibernate_outside(top, bottom)
+            else:
+                await view.hibernate()
+
+    @property
+    def _following(self) -> bool:
+        return self.is_anchored and not self._anchor_released
+
+    def _first_in_view(self, viewport: Region) -> Widget | None:
+        """The first message, or chunk of a long reply, on screen."""
+        for view in self.query_children(MessageView):
+            if view.region.bottom <= viewport.y:
+                continue
+            if isinstance(view, ReplyView) and not view.hibernating:
+                for chunk in view.body.chunks:
+                    if chunk.region.bottom > viewport.y:
+                        return chunk
+            return view
+        return None
 
 
 class ChatScreen(Screen[None]):
@@ -184,7 +298,7 @@ class ChatScreen(Screen[None]):
         first = conversation.children[0] if conversation.children else None
         await conversation.mount_all(views, before=first)
         if first is not None:
-            conversation.scroll_to_widget(first, top=True, animate=False)
+            conversation.keep_in_place(first)
 
     # ----------------------------------------------------------------- input
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,17 +13,12 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as UIMessage
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from app.store import Message
 from app.text import display_safe
-
-if TYPE_CHECKING:
-    # Markdown (with markdown-it and Pygments) is imported when the first reply is shown, not
-    # at start-up: an empty chat's first frame does not wait for it.
-    from markdown_it import MarkdownIt
-    from textual.widgets import Markdown
-    from textual.widgets.markdown import MarkdownStream
+from app.ui.widgets._markdown_body import MarkdownBody, drop_children
 
 # Deltas are gathered for this long before they reach the Markdown widget: a fast stream then
 # costs about 20 appends a second instead of one per token, and typing stays responsive.
@@ -33,10 +28,17 @@ FLUSH_INTERVAL = 0.05
 # a long reply streams; the last delta is still shown at once when the stream ends.
 MAX_FLUSH_INTERVAL = 1.0
 RENDER_SHARE = 0.15
-# One append takes at most FLUSH_CHARS characters, or half of what is shown already if that is
-# more: a burst is mounted in slices that let keys through, and as the slices grow with the
-# reply, the appends of an N-character reply cost O(N) layout in all, not O(N²).
-FLUSH_CHARS = 1500
+# One append takes at most FLUSH_CHARS characters: a burst is mounted in slices that let keys
+# through. The body is chunked (see _markdown_body), so an append costs about the same however
+# long the reply already is.
+FLUSH_CHARS = 1000
+# The pause between the slices of a burst: long enough for a key or a frame to get in.
+BURST_INTERVAL = 0.005
+# A burst of more than BURST_CHARS characters while the conversation keeps to its bottom would
+# mostly scroll out of view at once: only about its last KEEP_CHARS characters (more than a
+# screen) are rendered now, the rest when the reader scrolls back to it.
+BURST_CHARS = 6000
+KEEP_CHARS = 3000
 # Textual lays out every line and Markdown block of a message, so a multi-megabyte message would
 # freeze the screen: only this many characters are shown. The session file keeps every one.
 DISPLAY_LIMIT = 200_000
@@ -48,13 +50,6 @@ def shown_text(text: str) -> str:
     if len(text) <= DISPLAY_LIMIT:
         return display_safe(text)
     return display_safe(text[:DISPLAY_LIMIT]) + CUT_NOTE
-
-
-def safe_markdown_parser() -> MarkdownIt:
-    """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("gfm-like", {"html": False})
 
 
 def _local_time(moment: datetime | None) -> str:
@@ -114,6 +109,37 @@ class MessageView(Vertical, can_focus=True):
         self.message = message
         self.index = index
         self.code_cursor = -1
+        self.hibernating = False
+
+    @property
+    def can_hibernate(self) -> bool:
+        """Whether the message may give up its widgets now (not while focused)."""
+        return not self.hibernating and not self.has_focus_within and bool(self.children)
+
+    async def hibernate(self) -> None:
+        """Drop this message's widgets but keep its place: it is far from what is on screen.
+
+        Every mounted widget costs memory and takes part in every layout of the screen, so a
+        long conversation keeps only the messages near the viewport whole.
+        """
+        if not self.can_hibernate or not self.size.height or not self.is_attached:
+            return
+        self.hibernating = True
+        self.styles.height = self.size.height
+        await drop_children(self)
+
+    async def wake(self) -> None:
+        """Build this message's widgets again (it is coming into view)."""
+        if not self.hibernating or not self.is_attached:
+            return
+        self.hibernating = False
+        self.styles.height = None  # back to the stylesheet's auto height
+        await self.recompose()  # from self.message, which holds any change made meanwhile
+
+    def refresh_message(self) -> None:
+        """Redraw what depends on ``self.message`` (the header, and a reply's footer)."""
+        if not self.hibernating:
+            self.query_one(".message-header", Static).update(Content(self.header_text()))
 
     def action_command(self, command: str) -> None:
         """Ask the screen to run ``command`` on this message."""
@@ -163,8 +189,9 @@ class SystemMessage(MessageView):
 class ReplyView(MessageView):
     """An assistant reply: Markdown body, optional reasoning block, stats footer.
 
-    A reply being streamed starts with an empty Markdown widget that is only ever appended to
-    (appending to a pre-filled Markdown corrupts the display), then gets one full render at the end.
+    A reply being streamed starts with an empty Markdown body that is only ever appended to
+    (appending to a pre-filled Markdown corrupts the display), then is rendered again in full at
+    the end only if what was shown differs from what is kept.
     """
 
     def __init__(
@@ -172,16 +199,15 @@ class ReplyView(MessageView):
     ) -> None:
         super().__init__(message, index=index)
         self.streaming = streaming
-        self._stream: MarkdownStream | None = None
-        self._reasoning_stream: MarkdownStream | None = None
         self._pending: list[str] = []
         self._pending_reasoning: list[str] = []
         self._flush_timer: Timer | None = None
         self._flush_interval = FLUSH_INTERVAL
         self._flush_cpu: float | None = None
-        self._shown = 0  # characters of the answer given to the Markdown widget so far
         self._wrote_content = False
         self._streamed = {"content": 0, "reasoning": 0}
+        self._reasoning_open = False  # kept while hibernating
+        self._flush_lock = asyncio.Lock()
 
     def header_text(self) -> str:
         """Header of a reply: which model wrote it, and when."""
@@ -190,24 +216,13 @@ class ReplyView(MessageView):
 
     def compose_body(self) -> ComposeResult:
         """Reasoning (collapsed), the Markdown answer, and the footer."""
-        from textual.widgets import Markdown
-
         reasoning = "" if self.streaming else (self.message.reasoning or "")
-        with Collapsible(title="Reasoning", collapsed=True, classes="reasoning") as block:
+        collapsed = not self._reasoning_open
+        with Collapsible(title="Reasoning", collapsed=collapsed, classes="reasoning") as block:
             block.display = bool(reasoning)
-            yield Markdown(
-                shown_text(reasoning) or None,
-                parser_factory=safe_markdown_parser,
-                open_links=False,
-                classes="reasoning-body",
-            )
+            yield MarkdownBody(shown_text(reasoning), classes="reasoning-body")
         body = "" if self.streaming else shown_text(self.message.content)
-        yield Markdown(
-            body or None,
-            parser_factory=safe_markdown_parser,
-            open_links=False,
-            classes="message-body",
-        )
+        yield MarkdownBody(body, classes="message-body")
         # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
         # every Markdown block under it, which takes about a second for a long reply.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
@@ -215,28 +230,34 @@ class ReplyView(MessageView):
         self.set_class(bool(self.message.failed_empty), "-failed")
 
     @property
-    def body(self) -> Markdown:
-        """The Markdown widget of the answer."""
-        from textual.widgets import Markdown
+    def can_hibernate(self) -> bool:
+        """A reply that is streaming keeps its widgets."""
+        return not self.streaming and super().can_hibernate
 
-        return self.query_one(".message-body", Markdown)
+    async def hibernate(self) -> None:
+        """Hibernate, remembering whether the reasoning block was open."""
+        if self.can_hibernate:
+            self._reasoning_open = not self.reasoning_block.collapsed
+        await super().hibernate()
 
     @property
-    def reasoning_body(self) -> Markdown:
-        """The Markdown widget of the reasoning."""
-        from textual.widgets import Markdown
+    def body(self) -> MarkdownBody:
+        """The Markdown of the answer."""
+        return self.query_one(".message-body", MarkdownBody)
 
-        return self.query_one(".reasoning-body", Markdown)
+    @property
+    def reasoning_body(self) -> MarkdownBody:
+        """The Markdown of the reasoning."""
+        return self.query_one(".reasoning-body", MarkdownBody)
 
     @property
     def reasoning_block(self) -> Collapsible:
         """The collapsible block that holds the reasoning."""
         return self.query_one(".reasoning", Collapsible)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if self.streaming:
-            body = self.body
-            self._stream = body.get_stream(body)
+            await self.body.start_stream()
             self.query_one(".message-footer", Static).update(Content("waiting for the model…"))
 
     def write(self, text: str) -> None:
@@ -255,8 +276,6 @@ class ReplyView(MessageView):
         if not block.display:
             block.display = True
             block.collapsed = False
-            reasoning = self.reasoning_body
-            self._reasoning_stream = reasoning.get_stream(reasoning)
             self.query_one(".message-footer", Static).update(Content("thinking…"))
         self._pending_reasoning.append(self._fit("reasoning", text))
         self._schedule_flush()
@@ -264,26 +283,15 @@ class ReplyView(MessageView):
     async def content_was_reasoning(self, text: str) -> None:
         """What streamed as the answer (``text``) was reasoning: move it to the reasoning block.
 
-        The streamed Markdown can only be appended to, so it is replaced by a fresh one.
+        Streamed Markdown can only be appended to, so the answer starts again, empty.
         """
-        from textual.widgets import Markdown
-
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
-        self._pending.clear()
-        if self._stream is not None:
-            await self._stream.stop()
-        old = self.body
-        async with old.lock:
-            pass
-        fresh = Markdown(
-            parser_factory=safe_markdown_parser, open_links=False, classes="message-body"
-        )
-        await self.mount(fresh, after=old)
-        await old.remove()
-        self._stream = fresh.get_stream(fresh)
-        self._shown = 0
+        async with self._flush_lock:
+            self._pending.clear()
+            await self.body.update("")
+            await self.body.start_stream()
         self._streamed["content"] = 0
         self._wrote_content = False
         self.write_reasoning(text)
@@ -298,83 +306,105 @@ class ReplyView(MessageView):
             return display_safe(text)
         return display_safe(text[:room]) + CUT_NOTE
 
-    def _schedule_flush(self) -> None:
+    def _schedule_flush(self, delay: float | None = None) -> None:
         if self._flush_timer is None:
-            self._flush_timer = self.set_timer(self._flush_interval, self._flush)
+            delay = self._flush_interval if delay is None else delay
+            self._flush_timer = self.set_timer(delay, self._flush)
 
     async def _flush(self) -> None:
         self._flush_timer = None
+        # one flush at a time: each takes the pending text in order and writes it in order
+        async with self._flush_lock:
+            await self._flush_pending()
+
+    async def _flush_pending(self) -> None:
+        if not self.streaming:
+            return
         # CPU the whole app spent since the last flush, mostly rendering that flush
         cpu = time.process_time()
         if self._flush_cpu is not None:
             wanted = (cpu - self._flush_cpu) / RENDER_SHARE
             self._flush_interval = min(MAX_FLUSH_INTERVAL, max(FLUSH_INTERVAL, wanted))
         self._flush_cpu = cpu
-        if self._pending_reasoning and self._reasoning_stream is not None:
+        if self._pending_reasoning:
             text = "".join(self._pending_reasoning)
             self._pending_reasoning.clear()
-            await self._reasoning_stream.write(text)
-        if self._pending and self._stream is not None:
+            reasoning = self.reasoning_body
+            if not reasoning.streaming:
+                await reasoning.start_stream()
+            await reasoning.write(text)
+        if self._pending:
             text = "".join(self._pending)
             self._pending.clear()
-            size = self._slice_size()
-            if len(text) > size:
+            text = await self._skip_offscreen(text)
+            if len(text) > FLUSH_CHARS:
                 # a burst is shown in slices: one append (parse and mount) then never holds
-                # the screen, and the keyboard, for long
-                self._pending.append(text[size:])
-                text = text[:size]
-                self._schedule_flush()
-            self._shown += len(text)
-            await self._stream.write(text)
+                # the screen, and the keyboard, for long. What came meanwhile goes after it.
+                self._pending.insert(0, text[FLUSH_CHARS:])
+                text = text[:FLUSH_CHARS]
+                self._schedule_flush(BURST_INTERVAL)
+            body = self.body
+            if not body.streaming:
+                await body.start_stream()
+            await body.write(text)
+            await body.settled()
 
-    def _slice_size(self) -> int:
-        return max(FLUSH_CHARS, self._shown // 2)
+    def _following(self) -> bool:
+        """Whether the conversation keeps to its bottom (the reader has not scrolled up)."""
+        pane = self.parent
+        return isinstance(pane, Widget) and pane.is_anchored and not pane._anchor_released
+
+    async def _skip_offscreen(self, text: str) -> str:
+        """Put what of a burst would scroll out of view at once into sleeping chunks.
+
+        Returns the end of ``text``, to show as usual.
+        """
+        if len(text) < BURST_CHARS or not self._following():
+            return text
+        body = self.body
+        if not body.streaming:
+            await body.start_stream()
+        return await body.write_offscreen(text, keep=KEEP_CHARS)
 
     async def finish(self) -> None:
-        """End streaming: flush, stop the streams, render once in full, show the footer."""
+        """End streaming: show what is left, stop the streams, show the footer."""
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
+        async with self._flush_lock:
+            await self._finish()
+
+    async def _finish(self) -> None:
         rest = "".join(self._pending)
         self._pending.clear()
-        await self._flush()
-        streamed = self._stream is not None
-        for stream in (self._stream, self._reasoning_stream):
-            if stream is not None:
-                await stream.stop()
-        self._stream = self._reasoning_stream = None
-        if streamed and rest:
-            # stop() can return while its last append still runs, and an append works out
-            # what to parse before it takes the lock: wait for that append to end first
-            body = self.body
-            await asyncio.sleep(0)
-            async with body.lock:
-                pass
-            # what is left of a burst, in slices, with a turn for keys and frames after each
-            while rest:
-                size = self._slice_size()
-                self._shown += min(size, len(rest))
-                await body.append(rest[:size])
-                rest = rest[size:]
-                await asyncio.sleep(0.001)
+        await self._flush_pending()  # the reasoning
+        rest = await self._skip_offscreen(rest)
+        body = self.body
+        # what is left of a burst, in slices, with a turn for keys and frames after each
+        while rest:
+            await body.write(rest[:FLUSH_CHARS])
+            await body.settled()
+            rest = rest[FLUSH_CHARS:]
+            await asyncio.sleep(0.001)
+        await body.stop_stream()
+        await self.reasoning_body.stop_stream()
         self.streaming = False
         self.query_one(".message-footer", Static).remove_class("-streaming")
         self.refresh_message()
         # The streamed document is already the final one (Textual 8.2.8 keeps streamed code
         # fences in sync, #6518), and a full render rebuilds every block: seconds for a long
         # reply. Render again only if what was shown differs from what is kept.
-        content = shown_text(self.message.content)
-        if self.body.source != content:
-            await self.body.update(content)
-        reasoning = self.reasoning_body
-        if self.message.reasoning and reasoning.source != shown_text(self.message.reasoning):
-            await reasoning.update(shown_text(self.message.reasoning))
+        await body.update(shown_text(self.message.content))
+        if self.message.reasoning:
+            await self.reasoning_body.update(shown_text(self.message.reasoning))
 
     def refresh_message(self) -> None:
         """Redraw the header, footer and failure state from ``self.message``."""
+        self.set_class(self.message.failed_empty, "-failed")
+        if self.hibernating:
+            return
         self.query_one(".message-header", Static).update(Content(self.header_text()))
         self.query_one(".message-footer", Static).update(Content(reply_footer(self.message)))
-        self.set_class(self.message.failed_empty, "-failed")
         block = self.reasoning_block
         block.display = bool(self.message.reasoning)
 
@@ -382,5 +412,7 @@ class ReplyView(MessageView):
         """Show another version of this reply (after regenerate or when cycling versions)."""
         self.message = message
         self.refresh_message()
+        if self.hibernating:
+            return
         await self.body.update(shown_text(message.content))
         await self.reasoning_body.update(shown_text(message.reasoning or ""))
