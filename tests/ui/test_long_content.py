@@ -45,22 +45,26 @@ DOCUMENT = "\n\n".join(
         "- last\n- list",
     ]
 )
-CUTTABLE = {"paragraph_open", "bullet_list_open", "ordered_list_open"}
 FRAGMENTS = ["# h\n", "para text ", "\n", "\n\n", "- item\n", "1. item\n", "```\n", "code\n"]
 FRAGMENTS += ["> quote\n", "---\n", "| a |\n|---|\n", "    indented\n", "*", "`", "word"]
 
 
-def _first_block(text: str) -> str:
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """The top-level blocks ``text`` parses into: their kinds and contents."""
     tokens = MarkdownIt("gfm-like", {"html": False}).parse(text)
-    return tokens[0].type if tokens else ""
+    return [
+        (token.type, token.content or "".join(child.content for child in token.children or []))
+        for token in tokens
+        if token.level <= 1 and token.nesting >= 0
+    ]
 
 
-def test_chunks_join_to_the_text_and_each_starts_with_a_paragraph_or_list():
+def test_chunks_join_to_the_text_and_parse_into_the_blocks_of_the_whole():
     chunks = split_chunks(DOCUMENT, size=60)
     assert len(chunks) > 4
     assert "".join(chunks) == DOCUMENT
     assert all(len(chunk) >= 60 for chunk in chunks[:-1])
-    assert all(_first_block(chunk) in CUTTABLE for chunk in chunks[1:])
+    assert [block for chunk in chunks for block in _blocks(chunk)] == _blocks(DOCUMENT)
 
 
 def test_short_text_is_one_chunk():
@@ -70,18 +74,19 @@ def test_short_text_is_one_chunk():
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join))
-def test_any_text_splits_into_chunks_that_join_back_and_start_cleanly(text):
+def test_any_text_splits_into_chunks_that_join_back_and_parse_alike(text):
     chunks = split_chunks(text, size=10)
     assert "".join(chunks) == text
-    assert all(_first_block(chunk) in CUTTABLE for chunk in chunks[1:])
+    assert [block for chunk in chunks for block in _blocks(chunk)] == _blocks(text)
 
 
-def test_a_new_chunk_starts_only_in_the_new_text_at_a_paragraph_or_list():
+def test_a_new_chunk_starts_only_in_the_new_text_where_a_block_starts():
     shown = "First paragraph.\n\n"
     assert next_cut(shown, "Second paragraph.") == 0
     assert next_cut("First paragraph", " goes on.\n\n- a list") == len(" goes on.\n\n")
-    assert next_cut("```\ncode\n", "more code\n\nnot a paragraph") is None  # inside a fence
+    assert next_cut("```\ncode\n", "more code\n\nstill code") is None  # inside a fence
     assert next_cut("First", " paragraph") is None  # the same paragraph
+    assert next_cut("Para.\n\n", "```\ncode\n```") == 0
 
 
 class _Pair(App[None]):

@@ -7,15 +7,15 @@ text is cut into chunks of about ``CHUNK_CHARS`` characters, each its own ``Mark
 Only the last chunk (the tail) grows; the finished ones keep their layout, and the compositor
 skips the ones off screen.
 
-A cut is made only before a top-level paragraph or list, found by parsing the text around it:
+A cut is made only where a top-level block starts, found by parsing the text around it:
 
 * a top-level block is final once the next one starts, so every chunk parses on its own into the
   blocks the whole text has (Textual's own streaming re-parses from the last block start too);
-* paragraphs and lists have no top margin, so two chunks are spaced exactly like two blocks of
-  one widget (a heading or code block would get its margin twice). While streaming, the block
-  a chunk starts with may still change kind (``Title`` becomes a heading when a ``---`` line
-  follows): so the first block of every chunk but the first has one row less of top margin
-  than usual, and the gap is what one widget would make (see ``DEFAULT_CSS``).
+* in one widget the gap between two blocks is the larger of their margins; between two chunks
+  the margins would add up. Every top-level block has a bottom margin of one row, so the first
+  block of every chunk but the first gets one row less of top margin than usual (see
+  ``DEFAULT_CSS``), and the gap comes out the same. This also holds when that block changes
+  kind while streaming (``Title`` becomes a heading when a ``---`` line follows).
 
 What does not cross a cut: a reference-style link whose ``[label]: url`` definition sits in
 another chunk shows as text. Models write inline links.
@@ -38,11 +38,10 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
 
-# A chunk is cut at the first paragraph or list that starts after it has this many characters.
-CHUNK_CHARS = 1200
+# A chunk is cut at the first block that starts after it has this many characters.
+CHUNK_CHARS = 2000
 # How long to wait for a chunk to show what was written to it (it is normally milliseconds).
 SETTLE_TIMEOUT = 5.0
-_CUTTABLE = frozenset({"paragraph_open", "bullet_list_open", "ordered_list_open"})
 
 
 @functools.cache
@@ -58,13 +57,13 @@ def safe_markdown_parser() -> MarkdownIt:
 
 
 def cut_points(text: str) -> list[int]:
-    """Offsets in ``text`` where a top-level paragraph or list starts (where a chunk may start)."""
+    """Offsets in ``text`` where a top-level block starts (where a chunk may start)."""
     line_starts = [0]
     for line in text.split("\n")[:-1]:
         line_starts.append(line_starts[-1] + len(line) + 1)
     points: list[int] = []
     for token in _parser().parse(text):
-        if token.level == 0 and token.type in _CUTTABLE and token.map is not None:
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
             start = token.map[0]
             if 0 < start < len(line_starts):
                 points.append(line_starts[start])
@@ -156,7 +155,7 @@ class MarkdownBody(Vertical):
     """A message's Markdown: shown whole (``update``), or streamed (``start_stream``, ``write``).
 
     While streaming, text goes through Textual's ``MarkdownStream`` into the tail chunk; when
-    the tail has ``CHUNK_CHARS`` characters and a paragraph or list starts in the new text, the
+    the tail has ``CHUNK_CHARS`` characters and a block starts in the new text, the
     tail is finished and a new one begins there.
     """
 
@@ -256,34 +255,47 @@ class MarkdownBody(Vertical):
         """Append all of ``text`` but about its last ``keep`` characters without rendering it.
 
         For a burst that would scroll out of view at once: it goes into chunks that sleep with
-        an estimated height and are rendered only if the reader scrolls back to them. Returns
-        the end of ``text`` still to be written (from a point where a chunk may start), which is
-        all of it when ``text`` has no such point.
+        an estimated height and are rendered only if the reader scrolls back to them. The block
+        the tail chunk was growing (a long code block, say) goes with it: the tail is cut back
+        to where that block starts. Returns the end of ``text`` still to be written (from where
+        a block starts), which is all of it when there is nothing to skip.
         """
         async with self._write_lock:
             if self._stream is None:
                 return text
             shown = self._tail_text
             combined = shown + text
-            cuts = [p - len(shown) for p in cut_points(combined) if len(shown) <= p < len(combined)]
-            ends = [cut for cut in cuts if len(text) - cut >= keep]
-            if not ends or ends[-1] == cuts[0]:
-                return text  # nothing to skip: one chunk at most would sleep
-            first, last = cuts[0], ends[-1]
-            if first:
-                await self._stream.write(text[:first])
-                self._tail_text += text[:first]
+            cuts = cut_points(combined)
+            after = [p for p in cuts if p >= len(shown)]
+            before = max((p for p in cuts if p < len(shown)), default=0)
+            # Where the sleeping part starts: after the block the tail is growing, which is
+            # written to it first; or, when that block is long (or the tail's only one), at
+            # its start, cutting the tail back (a cost that grows with the tail).
+            grown_block_is_short = bool(after) and after[0] - len(shown) < keep and before > 0
+            base = after[0] if grown_block_is_short else before
+            ends = [p for p in cuts if p > base and len(combined) - p >= keep]
+            if not ends:
+                return text
+            last = ends[-1]
+            if base > len(shown):
+                await self._stream.write(combined[len(shown) : base])
+                self._tail_text = combined[:base]
             await self._close_tail()
+            tail = self.chunks[-1]
+            if base == 0:
+                await tail.remove()  # its one block sleeps instead
+            elif base < len(shown):
+                await tail.update(shown[:base])
             width = max(1, self.content_region.width or self.size.width)
-            asleep = []
-            for piece in split_chunks(text[first:last]):
-                chunk = _new_chunk()
+            asleep: list[Markdown] = []
+            for piece in split_chunks(combined[base:last]):
+                chunk = _new_chunk(continued=bool(self.chunks) or bool(asleep))
                 chunk.styles.height = estimate_height(piece, width)
                 self._sleeping[chunk] = piece
                 asleep.append(chunk)
             await self.mount_all(asleep)
             await self._open_tail()
-            return text[last:]
+            return combined[last:]
 
     async def settled(self) -> None:
         """Wait until the tail shows everything written to it."""

@@ -31,7 +31,7 @@ RENDER_SHARE = 0.15
 # One append takes at most FLUSH_CHARS characters: a burst is mounted in slices that let keys
 # through. The body is chunked (see _markdown_body), so an append costs about the same however
 # long the reply already is.
-FLUSH_CHARS = 1000
+FLUSH_CHARS = 2500
 # The pause between the slices of a burst: long enough for a key or a frame to get in.
 BURST_INTERVAL = 0.005
 # A burst of more than BURST_CHARS characters while the conversation keeps to its bottom would
