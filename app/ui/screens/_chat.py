@@ -159,6 +159,10 @@ class Conversation(VerticalScroll):
                     await view.body.hibernate_outside(top, bottom)
             else:
                 await view.hibernate()
+        if self.scroll_y < viewport.height:
+            # near the top: older messages, if any, are wanted soon (a PageUp at the very top
+            # changes nothing, so this does not wait for the scroll to reach it)
+            self.post_message(self.NeedEarlier())
 
     @property
     def _following(self) -> bool:
