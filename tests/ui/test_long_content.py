@@ -151,6 +151,16 @@ async def test_a_streamed_body_ends_laid_out_like_one_markdown_widget(small_chun
         assert _layout(body) == _layout(app.query_one("#whole", Markdown))
 
 
+def _hold(conversation: VerticalScroll, *, top: bool) -> bool:
+    """Scroll to the top or the end again, as a reader holding Home or End does; always True."""
+    if top:
+        conversation.release_anchor()
+        conversation.scroll_home(animate=False)
+    else:
+        conversation.scroll_end(animate=False)
+    return True
+
+
 def _long_session(pairs: int, reply: str) -> Session:
     when = datetime(2026, 1, 1, tzinfo=UTC)
     session = Session(id="20260101-000000-00aa", title="Long", created=when, updated=when)
@@ -162,16 +172,14 @@ def _long_session(pairs: int, reply: str) -> Session:
 
 
 async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled_to(make_app):
-    app = make_app(_long_session(15, "\n\n".join([PARAGRAPH] * 4)))
+    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = chat(app)
         while screen._first_mounted:
             await screen.mount_earlier()
-        conversation = screen.query_one("#conversation")
-        conversation.scroll_end(animate=False)
-        await pilot.pause()
+        conversation = screen.query_one("#conversation", VerticalScroll)
         views = list(screen.query(ReplyView))
-        await wait_for(pilot, lambda: views[0].hibernating)
+        await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
         height = conversation.virtual_size.height
         sleeping = [view for view in views if view.hibernating]
         assert 0 < len(sleeping) < len(views) and not views[-1].hibernating
@@ -182,8 +190,12 @@ async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled
         await pilot.pause()
         assert conversation.virtual_size.height == height  # a sleeping message kept its height
         assert len(screen.query("*")) > mounted
-        conversation.scroll_home(animate=False)
-        await wait_for(pilot, lambda: views[-1].hibernating and not views[0].hibernating)
+        await wait_for(
+            pilot,
+            lambda: (
+                _hold(conversation, top=True) and views[-1].hibernating and not views[0].hibernating
+            ),
+        )
         assert views[0].body.source == views[0].message.content
 
 
@@ -192,15 +204,22 @@ async def test_chunks_of_a_long_reply_far_from_view_hibernate_and_wake(make_app)
     app = make_app(_long_session(1, text))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = chat(app)
-        conversation = screen.query_one("#conversation")
+        conversation = screen.query_one("#conversation", VerticalScroll)
         body = screen.query(ReplyView).last().body
         assert len(body.chunks) > 5
-        conversation.scroll_end(animate=False)
-        await wait_for(pilot, lambda: not body.chunks[0].children)
+        await wait_for(
+            pilot, lambda: _hold(conversation, top=False) and not body.chunks[0].children
+        )
         height = conversation.virtual_size.height
         assert body.chunks[-1].children  # the end, on screen, is whole
-        conversation.scroll_home(animate=False)
-        await wait_for(pilot, lambda: body.chunks[0].children and not body.chunks[-1].children)
+        await wait_for(
+            pilot,
+            lambda: (
+                _hold(conversation, top=True)
+                and bool(body.chunks[0].children)
+                and not body.chunks[-1].children
+            ),
+        )
         assert conversation.virtual_size.height == height
         assert body.source == screen.session.messages[-1].content
 
@@ -220,9 +239,10 @@ async def test_a_burst_is_rendered_at_its_end_and_the_rest_when_scrolled_to(make
         assert "Paragraph 149." in screen_text(app)  # the end is on screen
         never_shown = [chunk for chunk in body.chunks if not chunk.source]
         assert never_shown and not never_shown[0].children  # the middle was never rendered
-        conversation = chat(app).query_one("#conversation")
-        conversation.scroll_home(animate=False)
-        await wait_for(pilot, lambda: "Paragraph 000." in screen_text(app))
+        conversation = chat(app).query_one("#conversation", VerticalScroll)
+        await wait_for(
+            pilot, lambda: _hold(conversation, top=True) and "Paragraph 000." in screen_text(app)
+        )
         await wait_for(pilot, lambda: body.chunks[0].children)
         assert body.source == text
         # the reader's place is kept while what was never shown takes its true height

@@ -25,6 +25,7 @@ from app.store import Message, Session, title_from_prompt, utc_now
 from app.text import code_blocks, one_line
 from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
+from app.ui.widgets._markdown_body import MarkdownBody
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -38,8 +39,11 @@ if TYPE_CHECKING:
 PAGE = 10
 # The longest the streaming worker runs without letting other tasks (keys, frames) in.
 STREAM_SLICE = 0.015
-# Messages within this many screens of the viewport are kept whole; the others hibernate.
-KEEP_SCREENS = 1
+# Messages (and chunks of long replies) within WAKE_SCREENS screens of the viewport are woken;
+# those more than KEEP_SCREENS screens away hibernate. The gap between the two keeps what was
+# just mounted or scrolled past from going back and forth.
+WAKE_SCREENS = 1
+KEEP_SCREENS = 3
 # How long scrolling or growth must pause before messages are hibernated or woken.
 TIDY_DELAY = 0.1
 # The most frames to wait for older messages mounted above the viewport to take their size.
@@ -78,6 +82,7 @@ class Conversation(VerticalScroll):
         super().__init__(id=id)
         self._tidy_timer: Timer | None = None
         self._pin_timer: Timer | None = None
+        self._tidying = self._tidy_again = False
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -137,13 +142,26 @@ class Conversation(VerticalScroll):
             self._tidy_timer = self.set_timer(TIDY_DELAY, self.tidy)
 
     async def tidy(self) -> None:
-        """Wake what is within ``KEEP_SCREENS`` screens of the viewport; let the rest sleep."""
+        """Wake what is near the viewport; let what is far from it sleep."""
         self._tidy_timer = None
+        if self._tidying:  # one pass at a time: two would wake and drop the same widgets
+            self._tidy_again = True
+            return
+        self._tidying = True
+        try:
+            await self._tidy()
+        finally:
+            self._tidying = False
+            if self._tidy_again:
+                self._tidy_again = False
+                self.schedule_tidy()
+
+    async def _tidy(self) -> None:
         viewport = self.content_region
         if not viewport:
             return
-        margin = viewport.height * KEEP_SCREENS
-        top, bottom = viewport.y - margin, viewport.bottom + margin
+        near = viewport.grow((viewport.height * WAKE_SCREENS, 0, viewport.height * WAKE_SCREENS, 0))
+        keep = viewport.grow((viewport.height * KEEP_SCREENS, 0, viewport.height * KEEP_SCREENS, 0))
         anchor = None if self._following else self._first_in_view(viewport)
         if anchor is not None:
             # what wakes above may differ in size from what slept (after a width change, or a
@@ -153,13 +171,14 @@ class Conversation(VerticalScroll):
             region = view.region
             if not region or not view.is_attached:
                 continue
-            if region.bottom > top and region.y < bottom:
+            if region.bottom > near.y and region.y < near.bottom:
                 await view.wake()
-                if isinstance(view, ReplyView) and not view.hibernating:
-                    await view.body.hibernate_outside(top, bottom)
-            else:
+            elif region.bottom <= keep.y or region.y >= keep.bottom:
                 await view.hibernate()
-        if self.scroll_y < viewport.height:
+            if not view.hibernating:
+                for body in view.query_children(MarkdownBody):  # none while it is being built
+                    await body.hibernate_outside(near, keep)
+        if not self._following and self.scroll_y < viewport.height:
             # near the top: older messages, if any, are wanted soon (a PageUp at the very top
             # changes nothing, so this does not wait for the scroll to reach it)
             self.post_message(self.NeedEarlier())
@@ -173,8 +192,8 @@ class Conversation(VerticalScroll):
         for view in self.query_children(MessageView):
             if view.region.bottom <= viewport.y:
                 continue
-            if isinstance(view, ReplyView) and not view.hibernating:
-                for chunk in view.body.chunks:
+            for body in view.query_children(MarkdownBody) if not view.hibernating else ():
+                for chunk in body.chunks:
                     if chunk.region.bottom > viewport.y:
                         return chunk
             return view

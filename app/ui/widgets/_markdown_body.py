@@ -33,7 +33,7 @@ from textual.widget import Widget
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
-    from textual.geometry import Size
+    from textual.geometry import Region, Size
     from textual.layout import DockArrangeResult
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
@@ -92,6 +92,10 @@ def estimate_height(text: str, width: int) -> int:
     that sleeps with this height gets its true one when it wakes.
     """
     return max(1, sum(max(1, -(-len(line) // width)) for line in text.split("\n")))
+
+
+def _rows_overlap(region: Region, rows: Region) -> bool:
+    return region.bottom > rows.y and region.y < rows.bottom
 
 
 def next_cut(shown: str, new: str) -> int | None:
@@ -320,8 +324,9 @@ class MarkdownBody(Vertical):
                 self._stream = None
                 self._tail_text = ""
 
-    async def hibernate_outside(self, top: int, bottom: int) -> None:
-        """Let chunks outside screen rows ``top``-``bottom`` drop their blocks; wake those inside.
+    async def hibernate_outside(self, near: Region, keep: Region) -> None:
+        """Wake sleeping chunks that overlap the screen rows of ``near``; let those outside the
+        rows of ``keep`` (which holds ``near``) drop their blocks.
 
         The tail of a stream is never put to sleep: it is being written to.
         """
@@ -333,20 +338,15 @@ class MarkdownBody(Vertical):
                 region = chunk.region
                 if not region:
                     continue  # not laid out (hidden): leave it as it is
-                inside = region.bottom > top and region.y < bottom
-                if inside and chunk in self._sleeping:
+                if _rows_overlap(region, near) and chunk in self._sleeping:
                     text = self._sleeping.pop(chunk)
                     chunk.styles.height = None  # back to auto
                     await chunk.update(text)
-                elif not inside and chunk not in self._sleeping:
+                elif not _rows_overlap(region, keep) and chunk not in self._sleeping:
                     # the same height, without the blocks
                     self._sleeping[chunk] = chunk.source
                     chunk.styles.height = region.height
                     await drop_children(chunk)
-
-    async def wake_all(self) -> None:
-        """Wake every sleeping chunk."""
-        await self.hibernate_outside(-(2**31), 2**31)
 
     async def _replace(self, text: str) -> None:
         if self.source == text:
