@@ -1,7 +1,9 @@
 """SVG snapshots of the main screens at 100x30 (pytest-textual-snapshot).
 
-Times are frozen (UTC, fixed timestamps, a constant clock for live stats) so the pictures only
-change when the screens do. Review the SVG diff before running ``pytest --snapshot-update``.
+Times are frozen (UTC, fixed timestamps, a constant clock for live stats) and cursors do not
+blink (on a loaded machine a picture can be taken more than the half second after the last key
+at which a cursor first blinks off) so the pictures only change when the screens do. Review
+the SVG diff before running ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 from loopback import stall
+from textual.widgets import Input, TextArea
 
 from app.store import Message, Session
 from app.ui.screens import _chat
@@ -29,6 +32,8 @@ def frozen_time(monkeypatch: pytest.MonkeyPatch):
     time.tzset()
     monkeypatch.setattr(_chat, "utc_now", lambda: WHEN)
     monkeypatch.setattr(ChatScreen, "clock", staticmethod(lambda: 1000.0))
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     yield
     monkeypatch.undo()
     time.tzset()
