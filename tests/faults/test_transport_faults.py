@@ -33,71 +33,81 @@ def footer(app) -> str:
 # --------------------------------------------------------------------------- cannot connect
 
 
-async def test_connection_refused_is_explained_and_works_once_the_server_is_back(
-    make_app, loopback, store, reroute
-):
-    port = free_port()
-    app = make_app(base_url=f"http://127.0.0.1:{port}/v1", transport=reroute)
+async def fails_then_heals(make_app, store, reroute, base_url: str, *notices: tuple[str, ...]):
+    """Send to ``base_url``, which fails: the user gets a notification holding each tuple of
+    fragments in ``notices``; once ``reroute`` heals, the next message works, and the session
+    file keeps both prompts and the answer."""
+    app = make_app(base_url=base_url, transport=reroute)
     async with app.run_test(notifications=True) as pilot:
         await send_and_wait(pilot, "hello")
-        told(app, f"Could not connect to 127.0.0.1:{port}", "connection was refused", "Ctrl+R")
-        told(app, "retrying")
+        for fragments in notices:
+            told(app, *fragments)
         reroute.healed = True
         await still_works(pilot)
         session_id = chat(app).session.id
     assert_kept(store, session_id, ["hello", "are you still there"], ["", ECHO])
+
+
+async def test_connection_refused_is_explained_and_works_once_the_server_is_back(
+    make_app, loopback, store, reroute
+):
+    port = free_port()
+    await fails_then_heals(
+        make_app,
+        store,
+        reroute,
+        f"http://127.0.0.1:{port}/v1",
+        (f"Could not connect to 127.0.0.1:{port}", "connection was refused", "Ctrl+R"),
+        ("retrying",),
+    )
 
 
 async def test_unknown_host_is_explained_and_works_once_the_name_resolves(
     make_app, loopback, store, reroute
 ):
-    app = make_app(base_url="http://hcchat-faults.invalid/v1", transport=reroute)
-    async with app.run_test(notifications=True) as pilot:
-        await send_and_wait(pilot, "hello")
-        told(app, "Could not connect to hcchat-faults.invalid", "host name could not be resolved")
-        reroute.healed = True
-        await still_works(pilot)
-        session_id = chat(app).session.id
-    assert_kept(store, session_id, ["hello", "are you still there"], ["", ECHO])
+    await fails_then_heals(
+        make_app,
+        store,
+        reroute,
+        "http://hcchat-faults.invalid/v1",
+        ("Could not connect to hcchat-faults.invalid", "host name could not be resolved"),
+    )
 
 
 async def test_tls_handshake_failure_is_explained_and_works_once_fixed(
     make_app, loopback, store, reroute, plain_http_endpoint
 ):
-    app = make_app(base_url=plain_http_endpoint, transport=reroute)
-    async with app.run_test(notifications=True) as pilot:
-        await send_and_wait(pilot, "hello")
-        told(app, "Could not connect to 127.0.0.1", "TLS handshake failed", "start with http://")
-        reroute.healed = True
-        await still_works(pilot)
-        session_id = chat(app).session.id
-    assert_kept(store, session_id, ["hello", "are you still there"], ["", ECHO])
+    await fails_then_heals(
+        make_app,
+        store,
+        reroute,
+        plain_http_endpoint,
+        ("Could not connect to 127.0.0.1", "TLS handshake failed", "start with http://"),
+    )
 
 
 async def test_connect_timeout_is_explained_and_works_once_the_server_accepts(
     make_app, loopback, store, reroute, unaccepting_endpoint
 ):
-    app = make_app(base_url=unaccepting_endpoint, transport=reroute)
-    async with app.run_test(notifications=True) as pilot:
-        await send_and_wait(pilot, "hello")
-        told(app, "Could not connect to 127.0.0.1", "within 0.3 s")
-        reroute.healed = True
-        await still_works(pilot)
-        session_id = chat(app).session.id
-    assert_kept(store, session_id, ["hello", "are you still there"], ["", ECHO])
+    await fails_then_heals(
+        make_app,
+        store,
+        reroute,
+        unaccepting_endpoint,
+        ("Could not connect to 127.0.0.1", "within 0.3 s"),
+    )
 
 
 async def test_server_that_never_answers_times_out_with_a_message(
     make_app, loopback, store, reroute, unanswering_endpoint
 ):
-    app = make_app(base_url=unanswering_endpoint, transport=reroute)
-    async with app.run_test(notifications=True) as pilot:
-        await send_and_wait(pilot, "hello")
-        told(app, f"No answer from the server for {READ_TIMEOUT:g} s")
-        reroute.healed = True
-        await still_works(pilot)
-        session_id = chat(app).session.id
-    assert_kept(store, session_id, ["hello", "are you still there"], ["", ECHO])
+    await fails_then_heals(
+        make_app,
+        store,
+        reroute,
+        unanswering_endpoint,
+        (f"No answer from the server for {READ_TIMEOUT:g} s",),
+    )
 
 
 # --------------------------------------------------------------------------- broken streams

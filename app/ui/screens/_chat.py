@@ -26,6 +26,7 @@ from app.text import code_blocks, one_line
 from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
 from app.ui.widgets._markdown_body import MarkdownBody
+from app.ui.widgets._messages import follows_bottom
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -164,7 +165,7 @@ class Conversation(VerticalScroll):
             return
         near = viewport.grow((viewport.height * WAKE_SCREENS, 0, viewport.height * WAKE_SCREENS, 0))
         keep = viewport.grow((viewport.height * KEEP_SCREENS, 0, viewport.height * KEEP_SCREENS, 0))
-        anchor = None if self._following else self._first_in_view(viewport)
+        anchor = None if follows_bottom(self) else self._first_in_view(viewport)
         if anchor is not None:
             # what wakes above may differ in size from what slept (after a width change, or a
             # height estimated for a burst that was never shown): keep the reader's place
@@ -180,14 +181,10 @@ class Conversation(VerticalScroll):
             if not view.hibernating:
                 for body in view.query_children(MarkdownBody):  # none while it is being built
                     await body.hibernate_outside(near, keep)
-        if not self._following and self.scroll_y < viewport.height:
+        if not follows_bottom(self) and self.scroll_y < viewport.height:
             # near the top: older messages, if any, are wanted soon (a PageUp at the very top
             # changes nothing, so this does not wait for the scroll to reach it)
             self.post_message(self.NeedEarlier())
-
-    @property
-    def _following(self) -> bool:
-        return self.is_anchored and not self._anchor_released
 
     def _first_in_view(self, viewport: Region) -> Widget | None:
         """The first message, or chunk of a long reply, on screen."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -45,15 +46,14 @@ SETTLE_TIMEOUT = 5.0
 
 
 @functools.cache
-def _parser() -> MarkdownIt:
+def safe_markdown_parser() -> MarkdownIt:
+    """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible.
+
+    One instance serves every chunk and every cut: parsing keeps no state in it.
+    """
     from markdown_it import MarkdownIt
 
     return MarkdownIt("gfm-like", {"html": False})
-
-
-def safe_markdown_parser() -> MarkdownIt:
-    """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible."""
-    return _parser()
 
 
 def cut_points(text: str) -> list[int]:
@@ -62,7 +62,7 @@ def cut_points(text: str) -> list[int]:
     for line in text.split("\n")[:-1]:
         line_starts.append(line_starts[-1] + len(line) + 1)
     points: list[int] = []
-    for token in _parser().parse(text):
+    for token in safe_markdown_parser().parse(text):
         if token.level == 0 and token.nesting >= 0 and token.map is not None:
             start = token.map[0]
             if 0 < start < len(line_starts):
@@ -210,11 +210,6 @@ class MarkdownBody(Vertical):
         """The Markdown shown (every chunk's source, joined)."""
         return "".join(self._sleeping.get(chunk, chunk.source) for chunk in self.chunks)
 
-    @property
-    def streaming(self) -> bool:
-        """Whether a stream is open."""
-        return self._stream is not None
-
     async def update(self, text: str) -> None:
         """Show ``text`` in place of what is shown (ends a stream first)."""
         async with self._write_lock:
@@ -223,37 +218,30 @@ class MarkdownBody(Vertical):
             await self._replace(text)
 
     async def start_stream(self) -> None:
-        """Start streaming into an empty body (streamed Markdown can only be appended to)."""
-        async with self._write_lock:
-            if self._stream is not None:
-                return
-            if self.source:
-                await self._replace("")
-            from textual.widgets import Markdown
+        """Start streaming into an empty body (streamed Markdown can only be appended to).
 
-            chunks = self.chunks
-            if chunks:
-                self._stream = Markdown.get_stream(chunks[-1])
-                self._tail_text = ""
-            else:
-                await self._open_tail()
+        ``write`` and ``write_offscreen`` start one too if none is open.
+        """
+        async with self._write_lock:
+            await self._start_stream()
 
     async def write(self, text: str) -> None:
-        """Append ``text`` to the stream (``start_stream`` first); writes are shown in order."""
+        """Append ``text`` to the stream; writes are shown in order."""
         async with self._write_lock:
-            if self._stream is None or not text:
+            if not text:
                 return
+            stream = await self._start_stream()
             if len(self._tail_text) >= CHUNK_CHARS:
                 cut = next_cut(self._tail_text, text)
                 if cut is not None:
                     if cut:
-                        await self._stream.write(text[:cut])
+                        await stream.write(text[:cut])
                         self._tail_text += text[:cut]
                     await self._close_tail()
-                    await self._open_tail()
+                    stream = await self._open_tail()
                     text = text[cut:]
             self._tail_text += text
-            await self._stream.write(text)
+            await stream.write(text)
 
     async def write_offscreen(self, text: str, keep: int) -> str:
         """Append all of ``text`` but about its last ``keep`` characters without rendering it.
@@ -265,8 +253,7 @@ class MarkdownBody(Vertical):
         a block starts), which is all of it when there is nothing to skip.
         """
         async with self._write_lock:
-            if self._stream is None:
-                return text
+            stream = await self._start_stream()
             shown = self._tail_text
             combined = shown + text
             cuts = cut_points(combined)
@@ -282,7 +269,7 @@ class MarkdownBody(Vertical):
                 return text
             last = ends[-1]
             if base > len(shown):
-                await self._stream.write(combined[len(shown) : base])
+                await stream.write(combined[len(shown) : base])
                 self._tail_text = combined[:base]
             await self._close_tail()
             tail = self.chunks[-1]
@@ -307,11 +294,10 @@ class MarkdownBody(Vertical):
         if stream is None:
             return
         tail = stream.markdown_widget
-        waited = 0.0
+        deadline = time.monotonic() + SETTLE_TIMEOUT
         # MarkdownStream has no "done" signal: its task takes the text on its next turn.
-        while tail.source != self._tail_text and tail.is_attached and waited < SETTLE_TIMEOUT:
+        while tail.source != self._tail_text and tail.is_attached and time.monotonic() < deadline:
             await asyncio.sleep(0.001)
-            waited += 0.001
         await asyncio.sleep(0)  # let the append that took the text start and take the lock
         async with tail.lock:
             pass
@@ -348,24 +334,40 @@ class MarkdownBody(Vertical):
                     chunk.styles.height = region.height
                     await drop_children(chunk)
 
+    async def _start_stream(self) -> MarkdownStream:
+        """The open stream, or a new one into a body emptied first."""
+        if self._stream is not None:
+            return self._stream
+        if self.source:
+            await self._replace("")
+        chunks = self.chunks
+        if chunks:
+            from textual.widgets import Markdown
+
+            self._stream = Markdown.get_stream(chunks[-1])
+            self._tail_text = ""
+            return self._stream
+        return await self._open_tail()
+
     async def _replace(self, text: str) -> None:
         if self.source == text:
             return
         self._sleeping.clear()
         with self.app.batch_update():
-            await self.remove_children()
+            await drop_children(self)
             chunks = split_chunks(text)
             await self.mount_all(
                 [_new_chunk(chunk, continued=number > 0) for number, chunk in enumerate(chunks)]
             )
 
-    async def _open_tail(self) -> None:
+    async def _open_tail(self) -> MarkdownStream:
         from textual.widgets import Markdown
 
         tail = _new_chunk(continued=bool(self.chunks))
         await self.mount(tail)
         self._stream = Markdown.get_stream(tail)
         self._tail_text = ""
+        return self._stream
 
     async def _close_tail(self) -> None:
         """Stop the tail's stream once it shows all that was written to it.

@@ -52,6 +52,14 @@ def shown_text(text: str) -> str:
     return display_safe(text[:DISPLAY_LIMIT]) + CUT_NOTE
 
 
+def follows_bottom(pane: Widget) -> bool:
+    """Whether a scrolling pane keeps to its bottom (anchored, and the reader has not scrolled up).
+
+    Textual has no public test for an anchor the reader released by scrolling.
+    """
+    return pane.is_anchored and not pane._anchor_released
+
+
 def _local_time(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%H:%M") if moment else ""
 
@@ -135,11 +143,6 @@ class MessageView(Vertical, can_focus=True):
         self.hibernating = False
         self.styles.height = None  # back to the stylesheet's auto height
         await self.recompose()  # from self.message, which holds any change made meanwhile
-
-    def refresh_message(self) -> None:
-        """Redraw what depends on ``self.message`` (the header, and a reply's footer)."""
-        if not self.hibernating:
-            self.query_one(".message-header", Static).update(Content(self.header_text()))
 
     def action_command(self, command: str) -> None:
         """Ask the screen to run ``command`` on this message."""
@@ -290,8 +293,7 @@ class ReplyView(MessageView):
             self._flush_timer = None
         async with self._flush_lock:
             self._pending.clear()
-            await self.body.update("")
-            await self.body.start_stream()
+            await self.body.update("")  # the next write starts a new stream
         self._streamed["content"] = 0
         self._wrote_content = False
         self.write_reasoning(text)
@@ -329,10 +331,7 @@ class ReplyView(MessageView):
         if self._pending_reasoning:
             text = "".join(self._pending_reasoning)
             self._pending_reasoning.clear()
-            reasoning = self.reasoning_body
-            if not reasoning.streaming:
-                await reasoning.start_stream()
-            await reasoning.write(text)
+            await self.reasoning_body.write(text)
         if self._pending:
             text = "".join(self._pending)
             self._pending.clear()
@@ -343,28 +342,18 @@ class ReplyView(MessageView):
                 self._pending.insert(0, text[FLUSH_CHARS:])
                 text = text[:FLUSH_CHARS]
                 self._schedule_flush(BURST_INTERVAL)
-            body = self.body
-            if not body.streaming:
-                await body.start_stream()
-            await body.write(text)
-            await body.settled()
-
-    def _following(self) -> bool:
-        """Whether the conversation keeps to its bottom (the reader has not scrolled up)."""
-        pane = self.parent
-        return isinstance(pane, Widget) and pane.is_anchored and not pane._anchor_released
+            await self.body.write(text)
+            await self.body.settled()
 
     async def _skip_offscreen(self, text: str) -> str:
         """Put what of a burst would scroll out of view at once into sleeping chunks.
 
         Returns the end of ``text``, to show as usual.
         """
-        if len(text) < BURST_CHARS or not self._following():
+        pane = self.parent
+        if len(text) < BURST_CHARS or not (isinstance(pane, Widget) and follows_bottom(pane)):
             return text
-        body = self.body
-        if not body.streaming:
-            await body.start_stream()
-        return await body.write_offscreen(text, keep=KEEP_CHARS)
+        return await self.body.write_offscreen(text, keep=KEEP_CHARS)
 
     async def finish(self) -> None:
         """End streaming: show what is left, stop the streams, show the footer."""
@@ -375,17 +364,15 @@ class ReplyView(MessageView):
             await self._finish()
 
     async def _finish(self) -> None:
-        rest = "".join(self._pending)
-        self._pending.clear()
-        await self._flush_pending()  # the reasoning
-        rest = await self._skip_offscreen(rest)
-        body = self.body
-        # what is left of a burst, in slices, with a turn for keys and frames after each
-        while rest:
-            await body.write(rest[:FLUSH_CHARS])
-            await body.settled()
-            rest = rest[FLUSH_CHARS:]
+        # what is left, in the slices a flush makes, with a turn for keys and frames after each
+        await self._flush_pending()
+        while self._pending:
             await asyncio.sleep(0.001)
+            await self._flush_pending()
+        if self._flush_timer is not None:  # set for the next slice, and there is none
+            self._flush_timer.stop()
+            self._flush_timer = None
+        body = self.body
         await body.stop_stream()
         await self.reasoning_body.stop_stream()
         self.streaming = False
