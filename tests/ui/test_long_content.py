@@ -1,7 +1,7 @@
-"""Long replies and long conversations: chunked Markdown, and hibernation far from the viewport.
+"""Long replies and long conversations: Markdown laid out as lines in chunks, and hibernation.
 
-A chunked reply must look exactly like one Markdown widget of the same text, streamed or not,
-and a message or chunk that hibernates must keep its place and come back whole.
+A reply must look like Textual's own Markdown widget of the same text, chunked or not, streamed
+or not, and a message that hibernates must keep its place and come back whole.
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
+from textual.geometry import Offset
+from textual.selection import Selection
+from textual.widget import Widget
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownBlock
 
 from app.store import Message, Session
 from app.ui.widgets import ReplyView, _markdown_body
-from app.ui.widgets._markdown_body import MarkdownBody, next_cut, split_chunks
+from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk, next_cut, split_chunks
+from app.ui.widgets._markdown_lines import layout_markdown
 
 from .conftest import chat, screen_text, send_and_wait, wait_for
 
@@ -80,6 +83,18 @@ def test_any_text_splits_into_chunks_that_join_back_and_parse_alike(text):
     assert [block for chunk in chunks for block in _blocks(chunk)] == _blocks(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join))
+def test_chunks_laid_out_one_after_another_make_the_lines_of_the_whole(text):
+    chunks = split_chunks(text, size=10)
+    lines = [
+        line.plain
+        for number, chunk in enumerate(chunks)
+        for line in layout_markdown(chunk, 30, continued=number > 0)
+    ]
+    assert lines == [line.plain for line in layout_markdown(text, 30)]
+
+
 def test_a_new_chunk_starts_only_in_the_new_text_where_a_block_starts():
     shown = "First paragraph.\n\n"
     assert next_cut(shown, "Second paragraph.") == 0
@@ -90,7 +105,7 @@ def test_a_new_chunk_starts_only_in_the_new_text_where_a_block_starts():
 
 
 class _Pair(App[None]):
-    """One Markdown widget of the text beside a chunked body of it, or a body to stream into."""
+    """Textual's Markdown widget of the text above a chunked body of it (or one to stream into)."""
 
     CSS = "#whole { padding: 0; }"  # as the app styles a message body
 
@@ -105,14 +120,12 @@ class _Pair(App[None]):
             yield MarkdownBody("" if self.stream else self.text, classes="chunked")
 
 
-def _layout(widget: Markdown | MarkdownBody) -> list[tuple[str, int, int, str]]:
-    """Every block: its kind, its row relative to the widget, its height and its text."""
-    top = widget.region.y
-    return [
-        (type(block).__name__, block.region.y - top, block.region.height, str(block._content))
-        for block in widget.query(MarkdownBlock)
-        if not isinstance(block.parent, MarkdownBlock)
-    ]
+def _rows(app: App[None], widget: Widget) -> list[str]:
+    """The text of the screen rows that ``widget`` covers."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    rows = ["".join(segment.text for segment in strip) for strip in strips]
+    return [row[region.x : region.right].rstrip() for row in rows[region.y : region.bottom]]
 
 
 @pytest.fixture
@@ -120,35 +133,91 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(_markdown_body, "CHUNK_CHARS", 60)
 
 
-async def test_a_chunked_body_is_laid_out_like_one_markdown_widget(small_chunks):
+async def test_a_chunked_body_looks_like_textuals_markdown_widget(small_chunks):
     app = _Pair(DOCUMENT)
     async with app.run_test(size=(80, 200)) as pilot:
-        await pilot.pause()
+        await pilot.pause(0.2)
         body = app.query_one(MarkdownBody)
+        whole = app.query_one("#whole", Markdown)
         assert len(body.chunks) > 4
         assert body.source == DOCUMENT
-        assert _layout(body) == _layout(app.query_one("#whole", Markdown))
+        assert body.region.height == whole.region.height > 40
+        assert _rows(app, body) == _rows(app, whole)
 
 
-async def test_a_streamed_body_ends_laid_out_like_one_markdown_widget(small_chunks):
+async def test_a_streamed_body_ends_looking_like_textuals_markdown_widget(small_chunks):
     app = _Pair(DOCUMENT, stream=True)
     pieces = random.Random(5)
     async with app.run_test(size=(80, 200)) as pilot:
         body = app.query_one(MarkdownBody)
-        await body.start_stream()
         start = 0
         while start < len(DOCUMENT):
             end = start + pieces.randint(1, 40)
             await body.write(DOCUMENT[start:end])
             if pieces.random() < 0.3:
-                await body.settled()
+                await pilot.pause()
             start = end
-        await body.stop_stream()
-        await pilot.pause()
+        await pilot.pause(0.2)
         assert len(body.chunks) > 4
         assert body.source == DOCUMENT
         assert [chunk.source for chunk in body.chunks] != [DOCUMENT]
-        assert _layout(body) == _layout(app.query_one("#whole", Markdown))
+        assert _rows(app, body) == _rows(app, app.query_one("#whole", Markdown))
+
+
+def _cells(app: App[None], widget: Widget) -> list[tuple[int, int, str, tuple[object, ...]]]:
+    """Every visible character that ``widget`` shows: row, column, character, and its style."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    cells = []
+    for y, strip in enumerate(strips[region.y : region.bottom]):
+        x = 0
+        for segment in strip:
+            style = segment.style
+            for character in segment.text:
+                if region.x <= x < region.right and not character.isspace() and style:
+                    colours = [
+                        color.get_truecolor() if color else None
+                        for color in (style.color, style.bgcolor)
+                    ]
+                    attributes = (style.bold, style.italic, style.underline, style.strike)
+                    cells.append((y, x - region.x, character, (*colours, *attributes)))
+                x += 1
+    return cells
+
+
+def _alike(ours: tuple[object, ...], textuals: tuple[object, ...]) -> bool:
+    """The same style, allowing a colour to differ by rounding (1-2 in a channel)."""
+    for mine, theirs in zip(ours, textuals, strict=True):
+        if isinstance(mine, tuple) and isinstance(theirs, tuple):
+            if max(abs(a - b) for a, b in zip(mine, theirs, strict=True)) > 6:
+                return False
+        elif bool(mine) != bool(theirs):
+            return False
+    return True
+
+
+async def test_every_character_has_the_style_textuals_markdown_gives_it():
+    app = _Pair(DOCUMENT)
+    async with app.run_test(size=(80, 200)) as pilot:
+        await pilot.pause(0.2)
+        ours = _cells(app, app.query_one(MarkdownBody))
+        textuals = _cells(app, app.query_one("#whole", Markdown))
+        assert [cell[:3] for cell in ours] == [cell[:3] for cell in textuals]
+        different = [
+            (mine, theirs)
+            for mine, theirs in zip(ours, textuals, strict=True)
+            if not _alike(mine[3], theirs[3])
+        ]
+        assert not different
+
+
+async def test_selected_text_leaves_out_the_padding_of_blocks():
+    app = _Pair("## Heading\n\nA paragraph.")
+    async with app.run_test(size=(60, 30)) as pilot:
+        await pilot.pause(0.2)
+        chunk = app.query_one(MarkdownChunk)
+        selected = chunk.get_selection(Selection(Offset(0, 0), Offset(5, 5)))
+        assert selected == ("\n\nHeading\n\nA par", "\n")
 
 
 def _hold(conversation: VerticalScroll, *, top: bool) -> bool:
@@ -199,32 +268,7 @@ async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled
         assert views[0].body.source == views[0].message.content
 
 
-async def test_chunks_of_a_long_reply_far_from_view_hibernate_and_wake(make_app):
-    text = "\n\n".join(f"{number} {PARAGRAPH * 3}" for number in range(60))
-    app = make_app(_long_session(1, text))
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = chat(app)
-        conversation = screen.query_one("#conversation", VerticalScroll)
-        body = screen.query(ReplyView).last().body
-        assert len(body.chunks) > 5
-        await wait_for(
-            pilot, lambda: _hold(conversation, top=False) and not body.chunks[0].children
-        )
-        height = conversation.virtual_size.height
-        assert body.chunks[-1].children  # the end, on screen, is whole
-        await wait_for(
-            pilot,
-            lambda: (
-                _hold(conversation, top=True)
-                and bool(body.chunks[0].children)
-                and not body.chunks[-1].children
-            ),
-        )
-        assert conversation.virtual_size.height == height
-        assert body.source == screen.session.messages[-1].content
-
-
-async def test_a_burst_is_rendered_at_its_end_and_the_rest_when_scrolled_to(make_app, loopback):
+async def test_a_burst_is_shown_whole_and_the_readers_place_is_kept(make_app, loopback):
     from loopback import reply
 
     paragraphs = [f"Paragraph {number:03d}. {PARAGRAPH} {PARAGRAPH}" for number in range(150)]
@@ -236,18 +280,15 @@ async def test_a_burst_is_rendered_at_its_end_and_the_rest_when_scrolled_to(make
         view = chat(app).query(ReplyView).last()
         body = view.body
         assert body.source == text == view.message.content
+        assert len(body.chunks) > 10
         assert "Paragraph 149." in screen_text(app)  # the end is on screen
-        never_shown = [chunk for chunk in body.chunks if not chunk.source]
-        assert never_shown and not never_shown[0].children  # the middle was never rendered
         conversation = chat(app).query_one("#conversation", VerticalScroll)
         await wait_for(
             pilot, lambda: _hold(conversation, top=True) and "Paragraph 000." in screen_text(app)
         )
-        await wait_for(pilot, lambda: body.chunks[0].children)
-        assert body.source == text
-        # the reader's place is kept while what was never shown takes its true height
         conversation.scroll_to(y=conversation.max_scroll_y // 2, animate=False)
         await pilot.pause(0.3)
         shown = [line for line in screen_text(app).splitlines() if "Paragraph" in line]
+        assert shown
         await pilot.pause(0.5)
         assert [line for line in screen_text(app).splitlines() if "Paragraph" in line] == shown

@@ -25,12 +25,11 @@ from app.store import Message, Session, title_from_prompt, utc_now
 from app.text import code_blocks, one_line
 from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
-from app.ui.widgets._markdown_body import MarkdownBody
+from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk
 from app.ui.widgets._messages import follows_bottom
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
-    from textual.widgets import Markdown
 
     from app.ui._app import HCChatApp
 
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
 PAGE = 10
 # The longest the streaming worker runs without letting other tasks (keys, frames) in.
 STREAM_SLICE = 0.015
-# Messages (and chunks of long replies) within WAKE_SCREENS screens of the viewport are woken;
+# Messages within WAKE_SCREENS screens of the viewport are woken;
 # those more than KEEP_SCREENS screens away hibernate. A gap between the two would keep what was
 # just scrolled past from going back and forth, but it keeps more widgets mounted while a long
 # reply streams, and each layout then costs more: 561 ms of lag at the end of a 200 tokens/s
@@ -72,10 +71,10 @@ class _ActiveReply:
 class Conversation(VerticalScroll):
     """The scrolling pane of messages; asks for older messages when scrolled to the top.
 
-    Only what is near the viewport is kept whole: messages (and chunks of long replies) more
-    than ``KEEP_SCREENS`` screens away hibernate, keeping their height but not their widgets,
-    and wake when they come near again. Each layout of the screen then costs the same however
-    long the conversation, and so does its memory.
+    Only what is near the viewport is kept whole: messages more than ``KEEP_SCREENS`` screens
+    away hibernate, keeping their height but not their widgets, and wake when they come near
+    again. Each layout of the screen then costs the same however long the conversation, and so
+    does its memory.
     """
 
     class NeedEarlier(UIMessage):
@@ -178,9 +177,6 @@ class Conversation(VerticalScroll):
                 await view.wake()
             elif region.bottom <= keep.y or region.y >= keep.bottom:
                 await view.hibernate()
-            if not view.hibernating:
-                for body in view.query_children(MarkdownBody):  # none while it is being built
-                    await body.hibernate_outside(near, keep)
         if not follows_bottom(self) and self.scroll_y < viewport.height:
             # near the top: older messages, if any, are wanted soon (a PageUp at the very top
             # changes nothing, so this does not wait for the scroll to reach it)
@@ -766,8 +762,7 @@ class ChatScreen(Screen[None]):
         self.hcchat.save_session(self.session)
         self.update_status()
 
-    # named rather than @on(Markdown.LinkClicked), so Markdown need not be imported at start-up
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_chunk_link_clicked(self, event: MarkdownChunk.LinkClicked) -> None:
         """Open a link from a reply only after the user confirms it."""
         event.stop()
         from app.ui.screens._dialogs import ConfirmScreen

@@ -20,26 +20,21 @@ from app.store import Message
 from app.text import display_safe
 from app.ui.widgets._markdown_body import MarkdownBody, drop_children
 
-# Deltas are gathered for this long before they reach the Markdown widget: a fast stream then
-# costs about 20 appends a second instead of one per token, and typing stays responsive.
+# Deltas are gathered for this long before they are shown: a fast stream then costs about 20
+# appends a second instead of one per token, and typing stays responsive.
 FLUSH_INTERVAL = 0.05
-# Each append re-lays out the whole reply, so its cost grows with the reply. The interval
+# Each append lays out the tail of the reply again (see _markdown_body). The interval
 # stretches (up to MAX_FLUSH_INTERVAL) to keep the app's CPU near RENDER_SHARE of a core while
 # a long reply streams; the last delta is still shown at once when the stream ends.
 MAX_FLUSH_INTERVAL = 1.0
 RENDER_SHARE = 0.15
-# One append takes at most FLUSH_CHARS characters: a burst is mounted in slices that let keys
+# One append takes at most FLUSH_CHARS characters: a burst is shown in slices that let keys
 # through. The body is chunked (see _markdown_body), so an append costs about the same however
 # long the reply already is.
 FLUSH_CHARS = 2500
 # The pause between the slices of a burst: long enough for a key or a frame to get in.
 BURST_INTERVAL = 0.005
-# A burst of more than BURST_CHARS characters while the conversation keeps to its bottom would
-# mostly scroll out of view at once: only about its last KEEP_CHARS characters (more than a
-# screen) are rendered now, the rest when the reader scrolls back to it.
-BURST_CHARS = 6000
-KEEP_CHARS = 3000
-# Textual lays out every line and Markdown block of a message, so a multi-megabyte message would
+# Every line of a message is laid out when it is shown, so a multi-megabyte message would
 # freeze the screen: only this many characters are shown. The session file keeps every one.
 DISPLAY_LIMIT = 200_000
 CUT_NOTE = "\n\n… (too long to show in full; the session file keeps every character)"
@@ -192,9 +187,8 @@ class SystemMessage(MessageView):
 class ReplyView(MessageView):
     """An assistant reply: Markdown body, optional reasoning block, stats footer.
 
-    A reply being streamed starts with an empty Markdown body that is only ever appended to
-    (appending to a pre-filled Markdown corrupts the display), then is rendered again in full at
-    the end only if what was shown differs from what is kept.
+    A reply being streamed starts with an empty Markdown body that is appended to, then is
+    shown again in full at the end only if what was shown differs from what is kept.
     """
 
     def __init__(
@@ -227,7 +221,7 @@ class ReplyView(MessageView):
         body = "" if self.streaming else shown_text(self.message.content)
         yield MarkdownBody(body, classes="message-body")
         # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
-        # every Markdown block under it, which takes about a second for a long reply.
+        # everything under it.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
         yield Static(Content(reply_footer(self.message)), classes=footer)
         self.set_class(bool(self.message.failed_empty), "-failed")
@@ -260,7 +254,6 @@ class ReplyView(MessageView):
 
     async def on_mount(self) -> None:
         if self.streaming:
-            await self.body.start_stream()
             self.query_one(".message-footer", Static).update(Content("waiting for the model…"))
 
     def write(self, text: str) -> None:
@@ -286,14 +279,14 @@ class ReplyView(MessageView):
     async def content_was_reasoning(self, text: str) -> None:
         """What streamed as the answer (``text``) was reasoning: move it to the reasoning block.
 
-        Streamed Markdown can only be appended to, so the answer starts again, empty.
+        The answer starts again, empty.
         """
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
         async with self._flush_lock:
             self._pending.clear()
-            await self.body.update("")  # the next write starts a new stream
+            await self.body.update("")
         self._streamed["content"] = 0
         self._wrote_content = False
         self.write_reasoning(text)
@@ -335,7 +328,6 @@ class ReplyView(MessageView):
         if self._pending:
             text = "".join(self._pending)
             self._pending.clear()
-            text = await self._skip_offscreen(text)
             if len(text) > FLUSH_CHARS:
                 # a burst is shown in slices: one append (parse and mount) then never holds
                 # the screen, and the keyboard, for long. What came meanwhile goes after it.
@@ -343,17 +335,6 @@ class ReplyView(MessageView):
                 text = text[:FLUSH_CHARS]
                 self._schedule_flush(BURST_INTERVAL)
             await self.body.write(text)
-            await self.body.settled()
-
-    async def _skip_offscreen(self, text: str) -> str:
-        """Put what of a burst would scroll out of view at once into sleeping chunks.
-
-        Returns the end of ``text``, to show as usual.
-        """
-        pane = self.parent
-        if len(text) < BURST_CHARS or not (isinstance(pane, Widget) and follows_bottom(pane)):
-            return text
-        return await self.body.write_offscreen(text, keep=KEEP_CHARS)
 
     async def finish(self) -> None:
         """End streaming: show what is left, stop the streams, show the footer."""
@@ -373,14 +354,10 @@ class ReplyView(MessageView):
             self._flush_timer.stop()
             self._flush_timer = None
         body = self.body
-        await body.stop_stream()
-        await self.reasoning_body.stop_stream()
         self.streaming = False
         self.query_one(".message-footer", Static).remove_class("-streaming")
         self.refresh_message()
-        # The streamed document is already the final one (Textual 8.2.8 keeps streamed code
-        # fences in sync, #6518), and a full render rebuilds every block: seconds for a long
-        # reply. Render again only if what was shown differs from what is kept.
+        # What was streamed is normally what is kept: then nothing is laid out again.
         await body.update(shown_text(self.message.content))
         if self.message.reasoning:
             await self.reasoning_body.update(shown_text(self.message.reasoning))
