@@ -10,7 +10,7 @@ instead just waits S seconds, for keys typed into the idle app), then reports:
 
 - ``t0``: when the prompt was sent; ``t_done``: when the streaming worker ended (after the
   final full render of the reply); ``t_final_frame``: the first frame written after that;
-- ``t_last_append``: when the Markdown append that completed the reply's source finished, and
+- ``t_last_append``: when the append that completed the reply's Markdown finished, and
   ``t_last_delta_frame``: the first frame written after it (the last delta on screen);
 - ``cpu`` and ``cpu_stream``: CPU seconds of this process from ``t0`` to the final frame, and
   to the last-delta frame;
@@ -33,8 +33,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from textual.app import App
-from textual.await_complete import AwaitComplete
-from textual.widgets import Markdown
 
 from app.config import Settings
 from app.ui._app import HCChatApp
@@ -54,24 +52,16 @@ def _recording_display(self: App[Any], screen: Any, renderable: Any) -> None:
         frames.append(time.monotonic())
 
 
-_append = Markdown.append
+_write = MarkdownBody.write
 
 
-def _recording_append(self: Markdown, markdown: str) -> AwaitComplete:
-    inner = _append(self, markdown)
-    # a reply's Markdown is a column of chunks (MarkdownBody): count its length as a whole
-    body = self.parent if isinstance(self.parent, MarkdownBody) else self
-    length = len(body.source)
-
-    async def appended() -> None:
-        await inner
-        appends.append((time.monotonic(), id(body), length))
-
-    return AwaitComplete(appended())
+async def _recording_write(self: MarkdownBody, text: str) -> None:
+    await _write(self, text)
+    appends.append((time.monotonic(), id(self), len(self.source)))
 
 
 App._display = _recording_display  # type: ignore[method-assign]
-Markdown.append = _recording_append  # type: ignore[method-assign]
+MarkdownBody.write = _recording_write  # type: ignore[method-assign]
 
 
 def _first_after(moment: float) -> float | None:

@@ -22,7 +22,7 @@ from textual.widgets import Markdown
 
 from app.store import Message, Session
 from app.ui.widgets import ReplyView, _markdown_body
-from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk, next_cut, split_chunks
+from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk, split_appended, split_chunks
 from app.ui.widgets._markdown_lines import layout_markdown
 
 from .conftest import chat, screen_text, send_and_wait, wait_for
@@ -96,12 +96,39 @@ def test_chunks_laid_out_one_after_another_make_the_lines_of_the_whole(text):
 
 
 def test_a_new_chunk_starts_only_in_the_new_text_where_a_block_starts():
-    shown = "First paragraph.\n\n"
-    assert next_cut(shown, "Second paragraph.") == 0
-    assert next_cut("First paragraph", " goes on.\n\n- a list") == len(" goes on.\n\n")
-    assert next_cut("```\ncode\n", "more code\n\nstill code") is None  # inside a fence
-    assert next_cut("First", " paragraph") is None  # the same paragraph
-    assert next_cut("Para.\n\n", "```\ncode\n```") == 0
+    # the tail already has enough (size 5): a new chunk starts at the first block of the new text
+    assert split_appended("First paragraph.\n\n", "Second paragraph.", 5) == [
+        "",
+        "Second paragraph.",
+    ]
+    assert split_appended("First paragraph", " goes on.\n\n- a list", 5) == [
+        " goes on.\n\n",
+        "- a list",
+    ]
+    assert split_appended("```\ncode\n", "more code\n\nstill code", 5) == [
+        "more code\n\nstill code"  # inside a fence
+    ]
+    assert split_appended("First", " paragraph", 5) == [" paragraph"]  # the same paragraph
+    assert split_appended("Para.\n\n", "```\ncode\n```", 5) == ["", "```\ncode\n```"]
+    # a burst becomes several chunks; a short tail grows first
+    assert split_appended("Hi.\n\n", "One.\n\nTwo.\n\nThree.", 8) == [
+        "One.\n\n",
+        "Two.\n\nThree.",
+    ]
+    assert split_appended("Hi", " there", 100) == [" there"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shown=st.lists(st.sampled_from(FRAGMENTS), max_size=10).map("".join),
+    new=st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join),
+)
+def test_appended_text_is_cut_only_where_blocks_start_in_it(shown, new):
+    first, *chunks = split_appended(shown, new, 10)
+    assert first + "".join(chunks) == new
+    whole = shown + new
+    tail = shown + first
+    assert [b for part in (tail, *chunks) for b in _blocks(part)] == _blocks(whole)
 
 
 class _Pair(App[None]):
@@ -157,11 +184,33 @@ async def test_a_streamed_body_ends_looking_like_textuals_markdown_widget(small_
             if pieces.random() < 0.3:
                 await pilot.pause()
             start = end
+        body.settle()  # the stream ended: the code block it grew gets all its colours
         await pilot.pause(0.2)
         assert len(body.chunks) > 4
         assert body.source == DOCUMENT
         assert [chunk.source for chunk in body.chunks] != [DOCUMENT]
-        assert _rows(app, body) == _rows(app, app.query_one("#whole", Markdown))
+        whole = app.query_one("#whole", Markdown)
+        assert _rows(app, body) == _rows(app, whole)
+        ours, textuals = _cells(app, body), _cells(app, whole)
+        assert all(_alike(mine[3], theirs[3]) for mine, theirs in zip(ours, textuals, strict=True))
+
+
+async def test_a_code_block_growing_in_a_stream_is_highlighted_again_when_it_ends():
+    code = "\n".join(f"def f{number}(x):\n    return x + {number}" for number in range(20))
+    text = f"Some code:\n\n```python\n{code}\n```\n"
+    app = _Pair(text, stream=True)
+    async with app.run_test(size=(80, 200)) as pilot:
+        body = app.query_one(MarkdownBody)
+        for start in range(0, len(text), 7):  # quicker than it is highlighted again
+            await body.write(text[start : start + 7])
+        await pilot.pause(0.1)
+        whole = app.query_one("#whole", Markdown)
+        assert _rows(app, body) == _rows(app, whole)  # every line is there, some plain
+        assert _cells(app, body) != _cells(app, whole)
+        body.settle()
+        await pilot.pause(0.1)
+        ours, textuals = _cells(app, body), _cells(app, whole)
+        assert all(_alike(mine[3], theirs[3]) for mine, theirs in zip(ours, textuals, strict=True))
 
 
 def _cells(app: App[None], widget: Widget) -> list[tuple[int, int, str, tuple[object, ...]]]:

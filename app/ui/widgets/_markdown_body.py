@@ -21,6 +21,7 @@ another chunk shows as text. Models write inline links.
 
 from __future__ import annotations
 
+import itertools
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -55,30 +56,26 @@ def cut_points(text: str) -> list[int]:
 
 def split_chunks(text: str, size: int | None = None) -> list[str]:
     """``text`` cut into chunks of at least ``size`` (``CHUNK_CHARS``) characters, but the last."""
-    size = CHUNK_CHARS if size is None else size
-    if len(text) <= size:
-        return [text]
-    chunks: list[str] = []
-    start = 0
-    for point in cut_points(text):
-        if point - start >= size:
-            chunks.append(text[start:point])
-            start = point
-    chunks.append(text[start:])
-    return chunks
+    return split_appended("", text, size)
 
 
-def next_cut(shown: str, new: str) -> int | None:
-    """Where in ``new`` a new chunk may start, given that the tail chunk shows ``shown``.
+def split_appended(shown: str, new: str, size: int | None = None) -> list[str]:
+    """``new`` cut for a body whose tail chunk shows ``shown``: what goes on the end of the tail,
+    then the new chunks, each of at least ``size`` (``CHUNK_CHARS``) characters but the last.
 
-    Only a block that starts within ``new`` qualifies: what ``shown`` already put on screen
-    stays where it is.
+    A new chunk starts only where a block starts within ``new``: what ``shown`` already put
+    on screen stays where it is.
     """
+    size = CHUNK_CHARS if size is None else size
     combined = shown + new
+    if len(combined) < size:
+        return [new]
+    starts = [len(shown)]
     for point in cut_points(combined):
-        if len(shown) <= point < len(combined):
-            return point - len(shown)
-    return None
+        if point >= len(shown) and point - (starts[-1] if len(starts) > 1 else 0) >= size:
+            starts.append(point)
+    starts.append(len(combined))
+    return [combined[start:end] for start, end in itertools.pairwise(starts)]
 
 
 class MarkdownChunk(Widget):
@@ -230,8 +227,16 @@ class MarkdownChunk(Widget):
         self.refresh(layout=not width or len(self.lines(width)) != rows)
 
     def append(self, text: str) -> None:
-        """Show ``text`` after what is shown."""
+        """Show ``text`` after what is shown, as a stream does (see ``settle``)."""
+        self._blocks.streaming = True
         self.update(self._text + text)
+
+    def settle(self) -> None:
+        """The stream into this chunk ended: a code block it grew shows all its colours."""
+        self._blocks.streaming = False
+        if self._blocks.stale:
+            self._laid_out = None
+            self.refresh()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
@@ -333,6 +338,11 @@ class MarkdownBody(Vertical):
         """The Markdown shown (every chunk's source, joined)."""
         return "".join(chunk.source for chunk in self.chunks)
 
+    def settle(self) -> None:
+        """A stream into the body ended (see ``MarkdownChunk.settle``)."""
+        if chunks := self.chunks:
+            chunks[-1].settle()
+
     async def update(self, text: str) -> None:
         """Show ``text`` in place of what is shown."""
         chunks = self.chunks
@@ -354,15 +364,16 @@ class MarkdownBody(Vertical):
         if not text:
             return
         chunks = self.chunks
-        if not chunks:
-            await self.mount(MarkdownChunk(text))
-            return
-        tail = chunks[-1]
-        if len(tail.source) >= CHUNK_CHARS:
-            cut = next_cut(tail.source, text)
-            if cut is not None:
-                if cut:
-                    tail.append(text[:cut])
-                await self.mount(MarkdownChunk(text[cut:], continued=True))
-                return
-        tail.append(text)
+        tail = chunks[-1] if chunks else None
+        first, *new = split_appended(tail.source if tail else "", text)
+        if tail is None:
+            new.insert(0, first)
+        elif first:
+            tail.append(first)
+        if new:
+            if tail is not None:
+                tail.settle()
+            await self.mount_all(
+                MarkdownChunk(piece, continued=bool(chunks) or number > 0)
+                for number, piece in enumerate(new)
+            )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,9 @@ TABLE_TOP = ("┌", "┬", "┐")
 TABLE_RULE = ("├", "┼", "┤")
 TABLE_BOTTOM = ("└", "┴", "┘")
 TABLE_EDGE = "│"
+# While a code block grows in a stream, it is highlighted again at most this often: the lines
+# that came in between show plain until then (highlighting is most of what an append costs).
+HIGHLIGHT_EVERY = 0.25
 # A table column is not squeezed narrower than this (it wraps instead).
 MIN_COLUMN = 3
 # (top, bottom) margins of top-level blocks, as in Textual's Markdown CSS.
@@ -89,6 +93,26 @@ class BlockCache:
     def __init__(self) -> None:
         self._boxes: dict[tuple[str, int], Box] = {}
         self._used: dict[tuple[str, int], Box] = {}
+        # streaming: the last code block may show lines highlighted a moment ago, and plain
+        # ones after them (``stale``), instead of being highlighted again on every append
+        self.streaming = False
+        self.stale = False
+        self._highlight: tuple[str, str, list[Content], float] | None = None
+
+    def highlighted(self, code: str, language: str) -> list[Content]:
+        """The lines of ``code``, highlighted (see ``streaming``)."""
+        last = self._highlight
+        if self.streaming and last is not None:
+            last_code, last_language, last_lines, when = last
+            fresh = time.monotonic() - when < HIGHLIGHT_EVERY
+            if fresh and language == last_language and code.startswith(last_code):
+                done = last_lines[:-1]  # the last line may have been cut short
+                rest = code.split("\n")[len(done) :]
+                self.stale = True
+                return done + [Content(line) for line in rest]
+        lines = highlight_lines(code, language)
+        self._highlight = (code, language, lines, time.monotonic())
+        return lines
 
     def get(self, key: tuple[str, int]) -> Box | None:
         box = self._boxes.get(key)
@@ -111,6 +135,14 @@ class Box:
     lines: list[Content]
     top: int = 0
     bottom: int = 0
+
+
+def highlight_lines(code: str, language: str) -> list[Content]:
+    """``code`` highlighted as Textual's Markdown highlights a code block, one Content a line."""
+    from textual.highlight import HighlightTheme, highlight
+
+    content = highlight(code, language=language or None, theme=HighlightTheme)
+    return content.split("\n", allow_blank=True)
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -233,7 +265,12 @@ def stack(boxes: list[Box]) -> Box:
 
 
 def layout_blocks(
-    blocks: list[Block], width: int, *, top_level: bool = False, in_list: bool = False
+    blocks: list[Block],
+    width: int,
+    *,
+    top_level: bool = False,
+    in_list: bool = False,
+    cache: BlockCache | None = None,
 ) -> Box:
     """``blocks`` laid out ``width`` cells wide, stacked.
 
@@ -241,11 +278,16 @@ def layout_blocks(
     ``in_list``: blocks inside a list item (a list there has no margins).
     """
     return stack(
-        [layout_block(block, width, top_level=top_level, in_list=in_list) for block in blocks]
+        [
+            layout_block(block, width, top_level=top_level, in_list=in_list, cache=cache)
+            for block in blocks
+        ]
     )
 
 
-def layout_block(block: Block, width: int, *, top_level: bool, in_list: bool) -> Box:
+def layout_block(
+    block: Block, width: int, *, top_level: bool, in_list: bool, cache: BlockCache | None = None
+) -> Box:
     """One block (and what it holds) laid out ``width`` cells wide."""
     kind = block.kind
     top, bottom = MARGINS.get(kind, (0, 0))
@@ -258,15 +300,15 @@ def layout_block(block: Block, width: int, *, top_level: bool, in_list: bool) ->
     if kind == "hr":
         return Box([Content(""), Content.styled(HR_CHAR * width, ".md-hr")], top, bottom)
     if kind == "fence":
-        return Box(_fence(block, width), top, bottom)
+        return Box(_fence(block, width, cache), top, bottom)
     if kind == "blockquote":
-        return Box(_quote(block, width, in_list), top, bottom)
+        return Box(_quote(block, width, in_list, cache), top, bottom)
     if kind in ("bullet_list", "ordered_list"):
-        return Box(_list(block, width), top, bottom)
+        return Box(_list(block, width, cache), top, bottom)
     if kind == "table":
         return Box(_table(block, width), top, bottom)
     # anything else (none with the parser used) shows what it holds
-    return _boxed(layout_blocks(block.children, width, in_list=in_list))
+    return _boxed(layout_blocks(block.children, width, in_list=in_list, cache=cache))
 
 
 def _heading(block: Block, width: int) -> list[Content]:
@@ -280,17 +322,15 @@ def _heading(block: Block, width: int) -> list[Content]:
     return [_pad(line, width).stylize_before(f"{style}-fill") for line in lines]
 
 
-def _fence(block: Block, width: int) -> list[Content]:
-    from textual.highlight import HighlightTheme, highlight
-
+def _fence(block: Block, width: int, cache: BlockCache | None) -> list[Content]:
     token = block.token
     assert token is not None
     code = token.content.rstrip()
     language = token.info.strip().split(" ")[0] if token.info else ""
-    highlighted = highlight(code, language=language or None, theme=HighlightTheme)
+    highlighted = cache.highlighted(code, language) if cache else highlight_lines(code, language)
     room = max(1, width - 4)  # two columns of padding each side
     lines = [Content("")]
-    for line in highlighted.split("\n", allow_blank=True):
+    for line in highlighted:
         line = line.expand_tabs(4)
         if line.cell_length > room:
             line = line.truncate(room)  # scrolled out of view in Textual; `b` copies it whole
@@ -304,8 +344,9 @@ def _boxed(box: Box) -> Box:
     return Box([Content("")] * box.top + box.lines + [Content("")] * box.bottom)
 
 
-def _quote(block: Block, width: int, in_list: bool) -> list[Content]:
-    body = _boxed(layout_blocks(block.children, max(1, width - 3), in_list=in_list)).lines
+def _quote(block: Block, width: int, in_list: bool, cache: BlockCache | None) -> list[Content]:
+    inner = layout_blocks(block.children, max(1, width - 3), in_list=in_list, cache=cache)
+    body = _boxed(inner).lines
     border = Content.styled(QUOTE_BORDER, ".md-quote-border")
     return [
         (border + " " + _pad(line, width - 3) + " ").stylize_before(".md-quote")
@@ -313,7 +354,7 @@ def _quote(block: Block, width: int, in_list: bool) -> list[Content]:
     ]
 
 
-def _list(block: Block, width: int) -> list[Content]:
+def _list(block: Block, width: int, cache: BlockCache | None) -> list[Content]:
     items = [child for child in block.children if child.kind == "list_item"]
     symbols = [item.bullet for item in items]
     if block.kind == "ordered_list":
@@ -326,7 +367,8 @@ def _list(block: Block, width: int) -> list[Content]:
     lines: list[Content] = []
     for item, symbol in zip(items, symbols, strict=True):
         indent = len(symbol)
-        body = _boxed(layout_blocks(item.children, max(1, width - indent), in_list=True)).lines
+        inner = layout_blocks(item.children, max(1, width - indent), in_list=True, cache=cache)
+        body = _boxed(inner).lines
         for number, line in enumerate(body or [Content("")]):
             prefix = Content.styled(symbol, ".md-bullet") if number == 0 else Content(" " * indent)
             lines.append(prefix + line)
@@ -400,12 +442,18 @@ def layout_markdown(
         box = layout_blocks(blocks, width, top_level=True)
     else:
         boxes = []
+        stale = False
         for block in blocks:
             key = (block.source, width)
             if not block.source or (laid_out := cache.get(key)) is None:
-                laid_out = layout_block(block, width, top_level=True, in_list=False)
-                cache.put(key, laid_out)
+                cache.stale = False
+                laid_out = layout_block(block, width, top_level=True, in_list=False, cache=cache)
+                if cache.stale:
+                    stale = True  # laid out again next time, highlighted
+                else:
+                    cache.put(key, laid_out)
             boxes.append(laid_out)
+        cache.stale = stale
         cache.done()
         box = stack(boxes)
     if continued:

@@ -31,7 +31,7 @@ RENDER_SHARE = 0.15
 # One append takes at most FLUSH_CHARS characters: a burst is shown in slices that let keys
 # through. The body is chunked (see _markdown_body), so an append costs about the same however
 # long the reply already is.
-FLUSH_CHARS = 2500
+FLUSH_CHARS = 6000
 # The pause between the slices of a burst: long enough for a key or a frame to get in.
 BURST_INTERVAL = 0.005
 # Every line of a message is laid out when it is shown, so a multi-megabyte message would
@@ -354,6 +354,8 @@ class ReplyView(MessageView):
             self._flush_timer.stop()
             self._flush_timer = None
         body = self.body
+        body.settle()
+        self.reasoning_body.settle()
         self.streaming = False
         self.query_one(".message-footer", Static).remove_class("-streaming")
         self.refresh_message()
