@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from app.ui._app import HCChatApp
 
 # Messages mounted when a session opens; older ones are mounted when the user scrolls to the top.
-# A reply mounts about 20 widgets and costs about 50 ms: ten messages fill the screen and keep
-# both the opening of a long session and each page of older messages quick.
+# Ten messages fill the screen and keep both the opening of a long session and each page of
+# older messages quick.
 PAGE = 10
 # The longest the streaming worker runs without letting other tasks (keys, frames) in.
 STREAM_SLICE = 0.015
@@ -166,8 +166,8 @@ class Conversation(VerticalScroll):
         keep = viewport.grow((viewport.height * KEEP_SCREENS, 0, viewport.height * KEEP_SCREENS, 0))
         anchor = None if follows_bottom(self) else self._first_in_view(viewport)
         if anchor is not None:
-            # what wakes above may differ in size from what slept (after a width change, or a
-            # height estimated for a burst that was never shown): keep the reader's place
+            # what wakes above may differ in size from what slept (after a width change): keep
+            # the reader's place
             self.keep_in_place(anchor)
         for view in list(self.query_children(MessageView)):
             region = view.region
@@ -369,11 +369,13 @@ class ChatScreen(Screen[None]):
         history = self.session.api_messages()
         reply = Message(role="assistant", content="", model=self.session.model, created=utc_now())
         reply.alternatives = alternatives or []
-        self.session.messages.append(reply)
-        view = ReplyView(reply, index=len(self.session.messages) - 1, streaming=True)
+        view = ReplyView(reply, index=len(self.session.messages), streaming=True)
         conversation = self.query_one(Conversation)
         await conversation.mount(view)
         conversation.anchor()
+        # from here on without a pause: nothing sees the reply in the session before the
+        # screen is streaming it
+        self.session.messages.append(reply)
         self._active = _ActiveReply(self.session, reply, view, self.clock())
         self.streaming = True
         self._stream_reply(self._active, history, self.session.model, dict(self.session.params))
