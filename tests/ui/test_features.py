@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import tomllib
 
-from loopback import reply, sse
+from loopback import chunk, reply, sse
 from textual.widgets import Collapsible
 
 from app.ui.screens._sessions import SessionBrowser
@@ -39,7 +38,7 @@ async def test_reasoning_streams_into_a_collapsible_block_and_is_saved_apart(
 
 async def test_think_tags_in_content_become_reasoning(make_app, loopback):
     pieces = ["<thi", "nk>pondering", " deeply</th", "ink>\n\nHello", " world"]
-    events = [json.dumps({"choices": [{"index": 0, "delta": {"content": p}}]}) for p in pieces]
+    events = [chunk(piece) for piece in pieces]
     loopback.enqueue(sse([*events, "[DONE]"]))
     app = make_app()
     async with app.run_test() as pilot:
@@ -170,7 +169,7 @@ async def test_mouse_selection_in_a_reply_copies_with_ctrl_c(make_app, loopback)
 
 async def test_bare_closing_think_tag_moves_what_streamed_into_reasoning(make_app, loopback, store):
     pieces = ["Let me th", "ink about it.", "\n</think>\n\nThe", " answer is 42."]
-    events = [json.dumps({"choices": [{"index": 0, "delta": {"content": p}}]}) for p in pieces]
+    events = [chunk(piece) for piece in pieces]
     loopback.enqueue(sse([*events, "[DONE]"]))
     app = make_app()
     async with app.run_test() as pilot:

@@ -34,24 +34,10 @@ from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.widget import Widget
 
-from app.ui.widgets._markdown_lines import BlockCache, layout_markdown, safe_markdown_parser
+from app.ui.widgets._markdown_lines import BlockCache, block_starts, layout_markdown
 
 # A chunk is cut at the first block that starts after it has this many characters.
 CHUNK_CHARS = 2000
-
-
-def cut_points(text: str) -> list[int]:
-    """Offsets in ``text`` where a top-level block starts (where a chunk may start)."""
-    line_starts = [0]
-    for line in text.split("\n")[:-1]:
-        line_starts.append(line_starts[-1] + len(line) + 1)
-    points: list[int] = []
-    for token in safe_markdown_parser().parse(text):
-        if token.level == 0 and token.nesting >= 0 and token.map is not None:
-            start = token.map[0]
-            if 0 < start < len(line_starts):
-                points.append(line_starts[start])
-    return points
 
 
 def split_chunks(text: str, size: int | None = None) -> list[str]:
@@ -71,7 +57,7 @@ def split_appended(shown: str, new: str, size: int | None = None) -> list[str]:
     if len(combined) < size:
         return [new]
     starts = [len(shown)]
-    for point in cut_points(combined):
+    for point in block_starts(combined):
         if point >= len(shown) and point - (starts[-1] if len(starts) > 1 else 0) >= size:
             starts.append(point)
     starts.append(len(combined))
@@ -345,9 +331,9 @@ class MarkdownBody(Vertical):
 
     async def update(self, text: str) -> None:
         """Show ``text`` in place of what is shown."""
-        chunks = self.chunks
         if self.source == text:
             return
+        chunks = self.chunks
         pieces = split_chunks(text)
         if len(pieces) == len(chunks):  # the same cut, as after a stream: no widget changes
             for chunk, piece in zip(chunks, pieces, strict=True):

@@ -145,20 +145,40 @@ def highlight_lines(code: str, language: str) -> list[Content]:
     return content.split("\n", allow_blank=True)
 
 
+@functools.lru_cache(maxsize=4)
+def parse(text: str) -> tuple[list[Token], dict[int, tuple[int, int]]]:
+    """``text`` parsed, with where each top-level block starts and ends, by its token's index.
+
+    Kept for a few texts: a streamed append parses its text to find where a chunk may be cut,
+    then lays out the same text. The tokens are only read.
+    """
+    tokens = safe_markdown_parser().parse(text)
+    line_starts = [0]
+    for line in text.split("\n"):
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    last = len(line_starts) - 1
+    spans: dict[int, tuple[int, int]] = {}
+    for index, token in enumerate(tokens):
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
+            start, end = token.map
+            spans[index] = (line_starts[min(start, last)], line_starts[min(end, last)])
+    return tokens, spans
+
+
+def block_starts(text: str) -> list[int]:
+    """Offsets in ``text`` where a top-level block starts, but the first."""
+    return [start for start, _ in parse(text)[1].values() if 0 < start < len(text)]
+
+
 def parse_blocks(text: str) -> list[Block]:
     """The top-level blocks of ``text``, each with its nested blocks."""
     root = Block("root")
     stack = [root]
-    line_starts = [0]
-    for line in text.split("\n"):
-        line_starts.append(line_starts[-1] + len(line) + 1)
-    for token in safe_markdown_parser().parse(text):
+    tokens, spans = parse(text)
+    for index, token in enumerate(tokens):
         kind = token.type
-        if token.level == 0 and token.nesting >= 0 and token.map is not None:
-            start, end = token.map
-            source = text[line_starts[start] : line_starts[min(end, len(line_starts) - 1)]]
-        else:
-            source = ""
+        start, end = spans.get(index, (0, 0))
+        source = text[start:end]
         if kind == "inline":
             stack[-1].inline = token
         elif kind in ("fence", "code_block"):
