@@ -219,7 +219,9 @@ async def test_ten_megabyte_reply_is_shown_in_part_and_saved_whole(make_app, loo
     paragraph = ("lorem ipsum dolor sit amet " * 36).strip() + "\n\n"
     text = paragraph * (10_000_000 // len(paragraph)) + "THE END"
     loopback.enqueue(reply(text, chunk_size=65536))
-    app = make_app()
+    # the next request carries the 10 MB reply as history: the loopback server, sharing the
+    # interpreter, takes about 0.47 s to read it and answer, over the suite's 0.4 s read timeout
+    app = make_app(read_timeout=5.0)
     async with app.run_test(notifications=True) as pilot:
         await send_and_wait(pilot, "write a lot", timeout=30)
         assert chat(app).session.messages[-1].content == text

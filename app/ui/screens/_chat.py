@@ -369,13 +369,11 @@ class ChatScreen(Screen[None]):
         history = self.session.api_messages()
         reply = Message(role="assistant", content="", model=self.session.model, created=utc_now())
         reply.alternatives = alternatives or []
-        view = ReplyView(reply, index=len(self.session.messages), streaming=True)
+        self.session.messages.append(reply)
+        view = ReplyView(reply, index=len(self.session.messages) - 1, streaming=True)
         conversation = self.query_one(Conversation)
         await conversation.mount(view)
         conversation.anchor()
-        # from here on without a pause: nothing sees the reply in the session before the
-        # screen is streaming it
-        self.session.messages.append(reply)
         self._active = _ActiveReply(self.session, reply, view, self.clock())
         self.streaming = True
         self._stream_reply(self._active, history, self.session.model, dict(self.session.params))
