@@ -36,8 +36,9 @@ TABLE_TOP = ("┌", "┬", "┐")
 TABLE_RULE = ("├", "┼", "┤")
 TABLE_BOTTOM = ("└", "┴", "┘")
 TABLE_EDGE = "│"
-# While a code block grows in a stream, it is highlighted again at most this often: the lines
-# that came in between show plain until then (highlighting is most of what an append costs).
+# While a code block grows in a stream, it is highlighted in full at most this often; the lines
+# that come in between are highlighted on their own (highlighting the whole block on every
+# append was most of what an append cost).
 HIGHLIGHT_EVERY = 0.25
 # A table column is not squeezed narrower than this (it wraps instead).
 MIN_COLUMN = 3
@@ -93,8 +94,8 @@ class BlockCache:
     def __init__(self) -> None:
         self._boxes: dict[tuple[str, int], Box] = {}
         self._used: dict[tuple[str, int], Box] = {}
-        # streaming: the last code block may show lines highlighted a moment ago, and plain
-        # ones after them (``stale``), instead of being highlighted again on every append
+        # streaming: the last code block is highlighted in full only now and then; in between,
+        # new lines are highlighted on their own (``stale``: a layout used such lines)
         self.streaming = False
         self.stale = False
         self._highlight: tuple[str, str, list[Content], float] | None = None
@@ -109,7 +110,11 @@ class BlockCache:
                 done = last_lines[:-1]  # the last line may have been cut short
                 rest = code.split("\n")[len(done) :]
                 self.stale = True
-                return done + [Content(line) for line in rest]
+                # the new lines, highlighted on their own: right but for a construct that
+                # spans them and the lines before (a docstring), put right by the next full pass
+                lines = done + highlight_lines("\n".join(rest), language)
+                self._highlight = (code, language, lines, when)
+                return lines
         lines = highlight_lines(code, language)
         self._highlight = (code, language, lines, time.monotonic())
         return lines
