@@ -190,9 +190,13 @@ def _releasable(text: str, *tags: str) -> int:
 
 def _partial_tag_length(text: str, tag: str) -> int:
     """Length of the longest end of ``text`` that is a proper beginning of ``tag``."""
-    for size in range(min(len(tag) - 1, len(text)), 0, -1):
-        if tag.startswith(text[-size:]):
-            return size
+    tail = text[-(len(tag) - 1) :] if len(tag) > 1 else ""
+    # only an end that starts with the tag's first character can be one (most ends have none)
+    start = tail.find(tag[0])
+    while start >= 0:
+        if tag.startswith(tail[start:]):
+            return len(tail) - start
+        start = tail.find(tag[0], start + 1)
     return 0
 
 
