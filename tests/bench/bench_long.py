@@ -95,6 +95,7 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
     from app.store import SessionStore
     from app.ui._app import HCChatApp
     from app.ui.screens._chat import Conversation
+    from app.ui.widgets import MessageView
 
     frames: list[float] = []
     display = App._display
@@ -149,8 +150,9 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
         result["stuck"] = None if chat._first_mounted == 0 else chat._first_mounted
         result["to_top"] = time.monotonic() - started
         result["presses"] = presses
-        result["mounted"] = len(conversation.children)
-        result["awake"] = sum(1 for view in conversation.children if not view.hibernating)
+        views = list(conversation.query_children(MessageView))
+        result["mounted"] = len(views)
+        result["awake"] = sum(1 for view in views if not view.hibernating)
         result["rss_all"] = rss()
     App._display = display  # type: ignore[method-assign]
     return result

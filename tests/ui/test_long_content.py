@@ -18,12 +18,13 @@ from textual.containers import VerticalScroll
 from textual.geometry import Offset
 from textual.selection import Selection
 from textual.widget import Widget
-from textual.widgets import Markdown
+from textual.widgets import Collapsible, Markdown
 
 from app.store import Message, Session
 from app.ui.widgets import ReplyView, _markdown_body
 from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk, split_appended, split_chunks
 from app.ui.widgets._markdown_lines import layout_markdown
+from app.ui.widgets._messages import MessageView, SleepGap
 
 from .conftest import chat, screen_text, send_and_wait, wait_for
 
@@ -281,6 +282,11 @@ def _hold(conversation: VerticalScroll, *, top: bool) -> bool:
     return True
 
 
+def _tidied(conversation: VerticalScroll) -> bool:
+    """No pass waking and hibernating messages is running or waiting to run."""
+    return conversation._tidy_timer is None and not conversation._tidying  # type: ignore[attr-defined]
+
+
 def _long_session(pairs: int, reply: str) -> Session:
     when = datetime(2026, 1, 1, tzinfo=UTC)
     session = Session(id="20260101-000000-00aa", title="Long", created=when, updated=when)
@@ -300,6 +306,7 @@ async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled
         conversation = screen.query_one("#conversation", VerticalScroll)
         views = list(screen.query(ReplyView))
         await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
+        await wait_for(pilot, lambda: _tidied(conversation))
         height = conversation.virtual_size.height
         sleeping = [view for view in views if view.hibernating]
         assert 0 < len(sleeping) < len(views) and not views[-1].hibernating
@@ -307,9 +314,9 @@ async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled
         mounted = len(screen.query("*"))
         for view in sleeping:
             await view.wake()
+        assert len(screen.query("*")) > mounted
         await pilot.pause()
         assert conversation.virtual_size.height == height  # a sleeping message kept its height
-        assert len(screen.query("*")) > mounted
         await wait_for(
             pilot,
             lambda: (
@@ -317,6 +324,101 @@ async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled
             ),
         )
         assert views[0].body.source == views[0].message.content
+
+
+async def test_sleeping_messages_are_hidden_behind_one_gap_per_run(make_app):
+    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = chat(app)
+        while screen._first_mounted:
+            await screen.mount_earlier()
+        conversation = screen.query_one("#conversation", VerticalScroll)
+        await pilot.pause()
+        await wait_for(pilot, lambda: _tidied(conversation))
+        awake_height = conversation.virtual_size.height
+        views = list(conversation.query_children(MessageView))
+        await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
+        await wait_for(pilot, lambda: _tidied(conversation))
+        await pilot.pause()
+        assert conversation.virtual_size.height == awake_height
+        gaps = [child for child in conversation.children if isinstance(child, SleepGap)]
+        assert len(gaps) == 1  # the sleeping messages are all above the awake ones
+        run = [view for view in views if view.hibernating]
+        assert all(not view.display for view in run)
+        # a gap is as tall as its run: each message with its one-row top margin
+        assert gaps[0].outer_size.height == sum(view.sleep_height + 1 for view in run) - 1
+        assert len(conversation.displayed_children) == 1 + sum(1 for v in views if v.display)
+        # the gap stands where its run starts, and the first awake message where it was
+        first_awake = next(view for view in views if not view.hibernating)
+        assert first_awake.virtual_region.y == gaps[0].virtual_region.bottom + 1
+
+
+async def test_moving_up_from_a_message_wakes_the_sleeping_one_above(make_app):
+    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = chat(app)
+        while screen._first_mounted:
+            await screen.mount_earlier()
+        conversation = screen.query_one("#conversation", VerticalScroll)
+        views = list(conversation.query_children(MessageView))
+        await wait_for(pilot, lambda: _hold(conversation, top=True) and views[-1].hibernating)
+        await pilot.pause()  # the last scroll home is made after a refresh
+        await wait_for(pilot, lambda: _tidied(conversation))
+        await pilot.press("ctrl+up")  # the last message: asleep, so woken to take the focus
+        await wait_for(pilot, lambda: app.focused is views[-1])
+        assert not views[-1].hibernating and views[-1].children
+        await wait_for(pilot, lambda: "39: Some words" in screen_text(app))  # scrolled to it
+        for _ in range(4):
+            await pilot.press("up")
+        await pilot.pause()
+        assert app.focused is views[-5] and not views[-5].hibernating
+
+
+async def test_a_woken_message_takes_its_lines_from_the_cache(make_app, monkeypatch):
+    laid_out: list[str] = []
+    layout = _markdown_body.layout_markdown
+
+    def counting(text: str, *args: object, **kwargs: object) -> object:
+        laid_out.append(text)
+        return layout(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_markdown_body, "layout_markdown", counting)
+    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = chat(app)
+        while screen._first_mounted:
+            await screen.mount_earlier()
+        conversation = screen.query_one("#conversation", VerticalScroll)
+        views = list(screen.query(ReplyView))
+        await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
+        await wait_for(pilot, lambda: _tidied(conversation))
+        laid_out.clear()
+        await views[0].show()  # woken, focused (so it stays awake) and scrolled to
+        await wait_for(pilot, lambda: "0: Some words" in screen_text(app))
+        assert views[0].body.source == views[0].message.content
+        assert not laid_out  # it, and the messages woken around it, were laid out before
+
+
+async def test_a_reply_without_reasoning_gets_the_block_when_a_version_has_some(make_app):
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    session = Session(id="20260101-000000-00ab", title="Versions", created=when, updated=when)
+    thought = Message("assistant", "first", created=when, model="m", reasoning="I pondered.")
+    session.messages = [
+        Message("user", "q", created=when),
+        Message("assistant", "second", created=when, model="m", alternatives=[thought]),
+    ]
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = chat(app).query(ReplyView).last()
+        assert not view.query(Collapsible)  # no reasoning: no block, four widgets fewer
+        await view.show_message(thought)
+        await pilot.pause()
+        assert view.reasoning_block.display
+        assert view.reasoning_body.source == "I pondered."
+        assert view.body.source == "first"
+        await view.show_message(session.messages[1])
+        await pilot.pause()
+        assert not view.reasoning_block.display and view.body.source == "second"
 
 
 async def test_a_burst_is_shown_whole_and_the_readers_place_is_kept(make_app, loopback):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,7 +26,7 @@ from app.text import code_blocks, one_line
 from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
 from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk
-from app.ui.widgets._messages import follows_bottom
+from app.ui.widgets._messages import SleepGap, fit_gaps, follows_bottom
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -95,6 +95,23 @@ class Conversation(VerticalScroll):
     def watch_virtual_size(self) -> None:
         self.schedule_tidy()
 
+    def scroll_end(self, **kwargs: Any) -> None:
+        super().scroll_end(**kwargs)
+        # it anchors the pane to its end, and the layout then scrolls it without telling
+        # ``watch_scroll_y``: tidy for the end now
+        self.schedule_tidy()
+
+    def anchor(self, anchor: bool = True) -> None:
+        super().anchor(anchor)
+        self.schedule_tidy()
+
+    @property
+    def tidy_top(self) -> int:
+        """The top of the viewport in the content, or where the layout is about to put it."""
+        if self._anchored and not self._anchor_released:
+            return round(self.max_scroll_y)
+        return round(self.scroll_y)
+
     def on_resize(self) -> None:
         self.schedule_tidy()
 
@@ -162,32 +179,61 @@ class Conversation(VerticalScroll):
         viewport = self.content_region
         if not viewport:
             return
-        near = viewport.grow((viewport.height * WAKE_SCREENS, 0, viewport.height * WAKE_SCREENS, 0))
-        keep = viewport.grow((viewport.height * KEEP_SCREENS, 0, viewport.height * KEEP_SCREENS, 0))
+        height = viewport.height
+        top = self.tidy_top
+        bottom = top + height
         anchor = None if follows_bottom(self) else self._first_in_view(viewport)
         if anchor is not None:
             # what wakes above may differ in size from what slept (after a width change): keep
             # the reader's place
             self.keep_in_place(anchor)
-        for view in list(self.query_children(MessageView)):
-            region = view.region
-            if not region or not view.is_attached:
-                continue
-            if region.bottom > near.y and region.y < near.bottom:
-                await view.wake()
-            elif region.bottom <= keep.y or region.y >= keep.bottom:
-                await view.hibernate()
-        if not follows_bottom(self) and self.scroll_y < viewport.height:
+        woken: list[MessageView] = []
+        sleeping: list[MessageView] = []
+        for view, y, rows in self._positions():
+            near = y + rows > top - height * WAKE_SCREENS and y < bottom + height * WAKE_SCREENS
+            far = y + rows <= top - height * KEEP_SCREENS or y >= bottom + height * KEEP_SCREENS
+            if near and view.hibernating:
+                woken.append(view)
+            elif far and view.can_hibernate:
+                sleeping.append(view)
+        if woken or sleeping:
+            # one layout for all of it, not one per message
+            with self.app.batch_update():
+                for view in sleeping:
+                    await view.hibernate(fit=False)
+                for view in woken:
+                    await view.wake(fit=False)
+                await fit_gaps(self)
+        if not follows_bottom(self) and self.scroll_y < height:
             # near the top: older messages, if any, are wanted soon (a PageUp at the very top
             # changes nothing, so this does not wait for the scroll to reach it)
             self.post_message(self.NeedEarlier())
 
+    def _positions(self) -> list[tuple[MessageView, int, int]]:
+        """Each message with where it starts in the content and the rows it takes.
+
+        A sleeping message is hidden: its place is worked out from the gap before its run.
+        """
+        positions: list[tuple[MessageView, int, int]] = []
+        y = 0
+        for child in self.children:
+            if isinstance(child, SleepGap):
+                y = child.virtual_region.y
+            elif isinstance(child, MessageView):
+                if child.hibernating:
+                    positions.append((child, y, child.sleep_height))
+                    y += child.sleep_height + 1  # and the next one's top margin
+                else:
+                    region = child.virtual_region
+                    positions.append((child, region.y, region.height))
+        return positions
+
     def _first_in_view(self, viewport: Region) -> Widget | None:
         """The first message, or chunk of a long reply, on screen."""
         for view in self.query_children(MessageView):
-            if view.region.bottom <= viewport.y:
+            if view.hibernating or view.region.bottom <= viewport.y:
                 continue
-            for body in view.query_children(MarkdownBody) if not view.hibernating else ():
+            for body in view.query_children(MarkdownBody):
                 for chunk in body.chunks:
                     if chunk.region.bottom > viewport.y:
                         return chunk
@@ -509,12 +555,11 @@ class ChatScreen(Screen[None]):
         self.app.copy_to_clipboard(reply.content)
         self.notify(f"Copied the last reply ({len(reply.content)} characters).", markup=False)
 
-    def action_select_message(self) -> None:
+    async def action_select_message(self) -> None:
         """Focus the last message, to copy it, change its version or edit it."""
         views = self.query(MessageView)
         if views:
-            views.last().focus()
-            views.last().scroll_visible(animate=False)
+            await views.last().show()
 
     @on(MessageView.Command)
     async def message_command(self, event: MessageView.Command) -> None:
@@ -655,6 +700,7 @@ class ChatScreen(Screen[None]):
         views = conversation.query(ReplyView)
         if views:
             await views.last().remove()
+            await fit_gaps(conversation)  # it may have been asleep, part of a gap
         if old.failed_empty:
             await self.start_reply(old.alternatives)
         else:

@@ -22,6 +22,7 @@ another chunk shows as text. Models write inline links.
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -62,6 +63,34 @@ def split_appended(shown: str, new: str, size: int | None = None) -> list[str]:
             starts.append(point)
     starts.append(len(combined))
     return [combined[start:end] for start, end in itertools.pairwise(starts)]
+
+
+class _Settled:
+    """Lines of chunks that are not streaming, by text, width and ``continued``, for a while.
+
+    A message that hibernates and wakes, or is shown again, gets new chunk widgets: they take
+    their lines from here instead of parsing and highlighting the same Markdown again. The
+    lines are only read (styles are looked up as rows are drawn, so a theme change is fine).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lines: OrderedDict[tuple[str, int, bool], list[Content]] = OrderedDict()
+
+    def get(self, key: tuple[str, int, bool]) -> list[Content] | None:
+        lines = self._lines.get(key)
+        if lines is not None:
+            self._lines.move_to_end(key)
+        return lines
+
+    def put(self, key: tuple[str, int, bool], lines: list[Content]) -> None:
+        self._lines[key] = lines
+        if len(self._lines) > self._size:
+            self._lines.popitem(last=False)
+
+
+# enough for the messages of a few screens above and below the viewport, at two widths
+_settled = _Settled(256)
 
 
 class MarkdownChunk(Widget):
@@ -196,7 +225,13 @@ class MarkdownChunk(Widget):
     def lines(self, width: int) -> list[Content]:
         """The Markdown laid out ``width`` cells wide (kept until the text or width changes)."""
         if self._laid_out is None or self._laid_out[0] != width:
-            lines = layout_markdown(self._text, width, continued=self.continued, cache=self._blocks)
+            key = (self._text, width, self.continued)
+            lines = None if self._blocks.streaming else _settled.get(key)
+            if lines is None:
+                blocks = self._blocks
+                lines = layout_markdown(self._text, width, continued=self.continued, cache=blocks)
+                if not blocks.streaming and not blocks.stale:
+                    _settled.put(key, lines)
             self._laid_out = (width, lines)
             self._strips.clear()
         return self._laid_out[1]
