@@ -23,5 +23,5 @@ def run_app(
         latest = store.latest()
         if latest is not None:
             session = store.load(latest.id)
-    app = HCChatApp(settings, session=session, store=store)
+    app = HCChatApp(settings, session=session, store=store, idle_gc=True)
     return app.run() or 0

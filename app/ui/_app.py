@@ -7,6 +7,7 @@ from contextlib import suppress
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -17,6 +18,7 @@ from app.store import (
     SessionStore,
     StoreError,
 )
+from app.ui._idle_gc import IdleCollector
 from app.ui.screens._chat import ChatScreen
 
 if TYPE_CHECKING:
@@ -54,7 +56,10 @@ class HCChatApp(App[int]):
         transport: httpx.AsyncBaseTransport | None = None,
         client: ChatClient | None = None,
         store: SessionStore | None = None,
+        idle_gc: bool = False,
     ) -> None:
+        """``idle_gc``: make full garbage collections when the user is idle (``_idle_gc``); the
+        command does, tests of other things need not."""
         super().__init__()
         self.settings = settings
         self._transport = transport
@@ -66,6 +71,7 @@ class HCChatApp(App[int]):
         self.store = store or SessionStore(settings.sessions_dir)
         self._initial_session = session
         self._theme_ready = False
+        self._idle_gc = IdleCollector() if idle_gc else None
 
     # ----------------------------------------------------------------- set-up
 
@@ -96,8 +102,30 @@ class HCChatApp(App[int]):
         self._theme_ready = True
         session = self._initial_session or self.new_session()
         self.push_screen(ChatScreen(session))
+        if self._idle_gc is not None:
+            self.call_after_refresh(self._start_idle_gc)
+
+    def _start_idle_gc(self) -> None:
+        if self._idle_gc is not None:
+            self._idle_gc.start()
+            self.set_interval(0.5, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        if self._idle_gc is not None:
+            try:
+                busy = self.chat.streaming
+            except LookupError:
+                busy = False
+            self._idle_gc.tick(busy=busy)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._idle_gc is not None and isinstance(event, events.InputEvent):
+            self._idle_gc.input()
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
+        if self._idle_gc is not None:
+            self._idle_gc.stop()
         if self._client is not None:
             await self._client.aclose()
 

@@ -154,7 +154,7 @@ async def main() -> None:
         cache_dir=Path(os.environ["XDG_CACHE_HOME"]) / "hcchat",
         demo=False,
     )
-    app = HCChatApp(settings)
+    app = HCChatApp(settings, idle_gc=True)  # as the hcchat command runs it
     commands = os.fdopen(command_fd, "r")
     report = os.fdopen(report_fd, "w")
     async with app.run_test(headless=False, size=(120, 40)) as pilot:

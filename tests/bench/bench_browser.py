@@ -126,7 +126,7 @@ def make_app(home: Path) -> Any:
         cache_dir=home / ".cache" / "hcchat",
         demo=False,
     )
-    return HCChatApp(settings)
+    return HCChatApp(settings, idle_gc=True)
 
 
 async def browser_run(home: Path, probe: Probe, total: int, typing: bool) -> dict[str, Any]:

@@ -122,7 +122,7 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
         demo=False,
     )
     result: dict[str, Any] = {"rss_before": rss()}
-    app = HCChatApp(settings, session=store.load(session_id), store=store)
+    app = HCChatApp(settings, session=store.load(session_id), store=store, idle_gc=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         chat = app.chat

@@ -33,10 +33,12 @@ if TYPE_CHECKING:
 
     from app.ui._app import HCChatApp
 
-# Messages mounted when a session opens; older ones are mounted when the user scrolls to the top.
-# Ten messages fill the screen and keep both the opening of a long session and each page of
-# older messages quick.
-PAGE = 10
+# Messages mounted when a session opens: ten fill the screen. Older ones are mounted PAGE at a
+# time as the reader scrolls up: each page is built and laid out between two frames, and
+# smaller pages keep the slowest PageUp quicker (p95 key to frame through 1,000 messages: 85 ms
+# with pages of 5, 101-118 ms with pages of 10).
+FIRST_PAGE = 10
+PAGE = 5
 # The longest the streaming worker runs without letting other tasks (keys, frames) in.
 STREAM_SLICE = 0.015
 # Messages within WAKE_SCREENS screens of the viewport are woken;
@@ -328,7 +330,7 @@ class ChatScreen(Screen[None]):
         conversation = self.query_one(Conversation)
         await conversation.remove_children()
         total = len(self.session.messages)
-        self._first_mounted = max(0, total - PAGE)
+        self._first_mounted = max(0, total - FIRST_PAGE)
         views = [self._view_for(i) for i in range(self._first_mounted, total)]
         if views:
             await conversation.mount_all(views)
