@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
 
-import tomli_w
-
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
 from app.store._model import SCHEMA, Message, Session
@@ -89,6 +87,8 @@ def session_from_bytes(data: bytes, *, source: str) -> Session:
 
 
 def _scalar_lines(table: Mapping[str, Scalar | list[object]]) -> str:
+    import tomli_w  # imported with the first save: not needed to draw the first frame
+
     lines = []
     for key, value in table.items():
         if isinstance(value, datetime):
@@ -136,6 +136,8 @@ def _message_tables(name: str, message: Message) -> str:
 
 
 def _inline_table(table: Mapping[str, int]) -> str:
+    import tomli_w
+
     pairs = (tomli_w.dumps({clean_text(key): value}).rstrip("\n") for key, value in table.items())
     return "{ " + ", ".join(pairs) + " }"
 

@@ -7,8 +7,10 @@ python tests/bench/bench_long.py [--quick] [--runs N]
   floor is ``hcchat`` opening a new, empty chat the same way, in the same run.
 - scroll: hcchat runs headless in this process with the session open; the conversation has the
   focus and PageUp is pressed every 50 ms until the first message is on screen. For each press:
-  from posting the key to the next frame. Older messages are mounted 40 at a time when the top
-  is reached, which is what the slowest presses show.
+  from posting the key to the next frame. Older messages are mounted a few at a time as the top
+  comes near (``PAGE`` in app/ui/screens/_chat.py), and messages far from the viewport sleep and
+  wake: those presses, and full garbage collections, are the slowest. The app collects
+  garbage as the ``hcchat`` command does (``idle_gc``).
 - memory: this process's RSS with the whole session mounted, and before the session was opened.
 
 Targets (issue 5): last screen in < 1 s, smooth scrolling, RSS < 250 MB.
@@ -196,7 +198,7 @@ def main() -> int:
     print(
         f"\nPageUp to the top: {len(scroll['presses'])} presses, {scroll['to_top']:.1f} s, "
         f"{scroll['mounted']} messages mounted at the end, {scroll['awake']} of them awake "
-        "(the others hibernate: no widgets, same height)"
+        "(the others sleep: hidden, no widgets, their height kept by a gap)"
     )
     print(
         f"  key -> next frame: {presses.show('ms', 1000, 1)}, p95 "
