@@ -15,6 +15,7 @@ import re
 import secrets
 import stat
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +31,12 @@ Fingerprint = tuple[int, int, int]
 """(inode, mtime_ns, size): a session file is rewritten by replacing it, so any save changes it."""
 
 Listed = SessionSummary | UnreadableSession
+Progress = Callable[[list[Listed]], None]
+
+# A new index is built newest file first; what is listed is reported after this many files
+# (about 10 ms of parsing: a screenful and more), then every BATCH.
+FIRST_BATCH = 200
+BATCH = 2000
 
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
@@ -76,12 +83,17 @@ class SessionIndex:
         # the app searches in a thread worker while the screen saves on the event loop
         self._lock = threading.Lock()
 
-    def refresh(self) -> list[Listed]:
-        """Every ``*.toml`` file of the folder, parsing only those that changed since last time."""
-        with self._lock:
-            return self._refresh()
+    def refresh(self, progress: Progress | None = None) -> list[Listed]:
+        """Every ``*.toml`` file of the folder, parsing only those that changed since last time.
 
-    def _refresh(self) -> list[Listed]:
+        When many files must be parsed (the index is new), they are parsed newest first and
+        ``progress`` is called with what is listed so far after the first ``FIRST_BATCH`` and
+        then every ``BATCH`` files, so a list can be shown before the folder is read.
+        """
+        with self._lock:
+            return self._refresh(progress)
+
+    def _refresh(self, progress: Progress | None) -> list[Listed]:
         if self._entries is None:
             self._entries = self._read_index()
         try:
@@ -90,7 +102,7 @@ class SessionIndex:
             self._entries, self._dirty = {}, False
             return []
         current: dict[str, tuple[Fingerprint, Listed]] = {}
-        changed = self._dirty
+        unparsed: list[tuple[str, str, os.stat_result]] = []
         with scan:
             for entry in scan:
                 name = entry.name
@@ -106,9 +118,17 @@ class SessionIndex:
                 if cached is not None and cached[0] == fingerprint(status):
                     current[name] = cached
                 else:
-                    current[name] = self._parse(Path(entry.path))
-                    changed = True
-        if changed or current.keys() != self._entries.keys():
+                    unparsed.append((name, entry.path, status))
+        if progress is not None and len(unparsed) > FIRST_BATCH:
+            unparsed.sort(key=lambda item: item[2].st_mtime_ns, reverse=True)
+        else:
+            progress = None
+        for done, (name, path, _) in enumerate(unparsed, start=1):
+            current[name] = self._parse(Path(path))
+            due = done == FIRST_BATCH or done % BATCH == 0
+            if progress is not None and due and done < len(unparsed):
+                progress([listed for _, listed in current.values()])
+        if unparsed or self._dirty or current.keys() != self._entries.keys():
             self._write_index(current)
         self._entries, self._dirty = current, False
         return [listed for _, listed in current.values()]

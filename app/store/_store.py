@@ -24,6 +24,7 @@ from app.store._export import to_json, to_markdown
 from app.store._index import (
     SUFFIX,
     Fingerprint,
+    Listed,
     SessionIndex,
     fingerprint,
     is_valid_session_id,
@@ -73,14 +74,17 @@ class SessionStore:
             raise InvalidSessionId(session_id)
         return self.folder / f"{session_id}{SUFFIX}"
 
-    def list(self) -> builtins.list[SessionSummary | UnreadableSession]:
-        """Readable sessions, most recently updated first, then the unreadable files by name."""
-        listed = self._index.refresh()
-        readable = [item for item in listed if isinstance(item, SessionSummary)]
-        unreadable = [item for item in listed if isinstance(item, UnreadableSession)]
-        readable.sort(key=lambda summary: (summary.updated, summary.id), reverse=True)
-        unreadable.sort(key=lambda item: item.path.name)
-        return [*readable, *unreadable]
+    def list(
+        self, progress: Callable[[builtins.list[Listed]], None] | None = None
+    ) -> builtins.list[Listed]:
+        """Readable sessions, most recently updated first, then the unreadable files by name.
+
+        ``progress``: while a new index is built (thousands of files to parse), called with
+        the part listed so far, in the same order (see ``SessionIndex.refresh``).
+        """
+        if progress is None:
+            return _in_order(self._index.refresh())
+        return _in_order(self._index.refresh(lambda part: progress(_in_order(part))))
 
     def latest(self) -> SessionSummary | None:
         """The most recently updated readable session, if there is one."""
@@ -239,6 +243,14 @@ class SessionStore:
             path = self.folder / f"{new_session_id()}{SUFFIX}"
             if not path.exists():
                 return path
+
+
+def _in_order(listed: builtins.list[Listed]) -> builtins.list[Listed]:
+    readable = [item for item in listed if isinstance(item, SessionSummary)]
+    unreadable = [item for item in listed if isinstance(item, UnreadableSession)]
+    readable.sort(key=lambda summary: (summary.updated, summary.id), reverse=True)
+    unreadable.sort(key=lambda item: item.path.name)
+    return [*readable, *unreadable]
 
 
 def write_atomic(path: Path, data: bytes) -> Fingerprint:

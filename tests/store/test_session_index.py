@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import threading
 from collections.abc import Callable
@@ -202,3 +203,32 @@ def test_listing_from_a_thread_while_saving_never_sees_a_half_written_session(
     assert errors == [] and seen_unreadable == []
     assert {item.id for item in store.list()} == {session.id for session in sessions}
     assert {item.id for item in SessionStore(store.folder).list()} == {s.id for s in sessions}
+
+
+def test_a_new_index_reports_the_newest_files_first_while_it_is_built(
+    folder: Path, make_session: MakeSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_index, "FIRST_BATCH", 3)
+    monkeypatch.setattr(_index, "BATCH", 5)
+    sessions = [make_session(title=f"number {n}") for n in range(12)]
+    write_sessions(folder, sessions)
+    for age, session in enumerate(reversed(sessions)):  # the last one written is the newest
+        path = folder / f"{session.id}.toml"
+        os.utime(path, ns=(1_700_000_000_000_000_000 - age * 10**9,) * 2)
+    parts: list[list[str]] = []
+
+    listed = SessionStore(folder).list(progress=lambda part: parts.append(_ids(part)))
+
+    newest_first = [session.id for session in reversed(sessions)]
+    assert [len(part) for part in parts] == [3, 5, 10]
+    assert set(parts[0]) == set(newest_first[:3])
+    assert set(parts[1]) == set(newest_first[:5])
+    assert parts[2] == [i for i in _ids(listed) if i in parts[2]]  # each part in list order
+    assert sorted(_ids(listed)) == sorted(newest_first)
+    reported: list[list[str]] = []
+    SessionStore(folder).list(progress=lambda part: reported.append(_ids(part)))
+    assert reported == []  # a warm index lists at once
+
+
+def _ids(listed: list[SessionSummary | UnreadableSession]) -> list[str]:
+    return [item.id for item in listed]

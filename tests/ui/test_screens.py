@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import UTC, datetime, timedelta
 
 from loopback import reply
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from app.store import Message, Session
 from app.ui.screens._dialogs import ConfirmScreen, HelpScreen, TextPromptScreen
@@ -327,3 +329,37 @@ async def test_configured_theme_is_used_at_start(make_app):
     async with app.run_test() as pilot:
         await pilot.pause()
         assert app.theme == "gruvbox"
+
+
+async def test_browser_shows_the_newest_sessions_while_a_new_index_is_built(
+    make_app, store, monkeypatch
+):
+    from app.store import _index
+
+    for hours in range(6):
+        session = _saved(store, f"Chat {hours}", hours_ago=hours)
+        moment = session.updated.timestamp()  # the file's time is when it was saved
+        os.utime(store.folder / f"{session.id}.toml", (moment, moment))
+    (store.folder / ".index.json").unlink(missing_ok=True)  # as on a first run
+    monkeypatch.setattr(_index, "FIRST_BATCH", 2)
+    parsed: list[str] = []
+    real = _index.session_from_bytes
+
+    def slow_after_the_first_two(data: bytes, *, source: str) -> Session:
+        parsed.append(source)
+        if len(parsed) > 2:
+            time.sleep(0.2)  # a folder of thousands of files
+        return real(data, source=source)
+
+    monkeypatch.setattr(_index, "session_from_bytes", slow_after_the_first_two)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionBrowser) and app.screen.entries)
+        browser = app.screen
+        note = browser.query_one("#browser-note", Static)
+        assert _rows(browser) == ["Chat 0", "Chat 1"]  # the two newest, before the rest is read
+        assert "so far" in str(note.render())
+        await wait_for(pilot, lambda: len(_rows(browser)) == 6)
+        assert _rows(browser) == [f"Chat {hours}" for hours in range(6)]
+        assert "so far" not in str(note.render())

@@ -62,6 +62,7 @@ class SessionBrowser(Screen[None]):
         self.entries: list[Entry] = []
         self.matches: dict[str, tuple[int | None, str]] = {}
         self._fill_round = 0  # counts fills, so batches of an outdated fill stop
+        self._reading = False  # the list is partial: the folder's index is being built
 
     @property
     def hcchat(self) -> HCChatApp:
@@ -93,8 +94,15 @@ class SessionBrowser(Screen[None]):
     @work(exclusive=True, group="list", thread=True, exit_on_error=False)
     def reload(self) -> None:
         """Read the session list off the event loop, then show it."""
+        worker = get_current_worker()
+
+        def part(entries: list[Entry]) -> None:
+            # a new index is being built: show the newest sessions while it is
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.show_entries, entries, reading=True)
+
         try:
-            entries = self.hcchat.store.list()
+            entries = self.hcchat.store.list(progress=part)
         except StoreError as error:
             self.app.call_from_thread(self.show_note, str(error))
             return
@@ -104,9 +112,13 @@ class SessionBrowser(Screen[None]):
         """Show a line under the table."""
         self.query_one("#browser-note", Static).update(Content(text))
 
-    def show_entries(self, entries: list[Entry]) -> None:
-        """Remember the full list and show it through the current filter."""
+    def show_entries(self, entries: list[Entry], *, reading: bool = False) -> None:
+        """Remember the full list and show it through the current filter.
+
+        ``reading``: only part of the folder is read yet (its index is being built).
+        """
         self.entries = entries
+        self._reading = reading
         self.apply_filter(self.query_one("#browser-filter", Input).value)
 
     def apply_filter(self, query: str) -> None:
@@ -134,6 +146,8 @@ class SessionBrowser(Screen[None]):
         readable = sum(isinstance(e, SessionSummary) for e in self.entries)
         unreadable = len(self.entries) - readable
         note = f"{len(entries)} shown · {readable} session{'s' if readable != 1 else ''}"
+        if self._reading:
+            note += " so far (reading the folder: the newest come first)"
         if unreadable:
             note += f" · {unreadable} unreadable (left untouched)"
         note += " · Enter opens · Ctrl+R rename · Ctrl+D delete · Ctrl+E export"
