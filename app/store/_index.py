@@ -33,10 +33,11 @@ Fingerprint = tuple[int, int, int]
 Listed = SessionSummary | UnreadableSession
 Progress = Callable[[list[Listed]], None]
 
-# A new index is built newest file first; what is listed is reported after this many files
-# (about 10 ms of parsing: a screenful and more), then every BATCH.
+# A new index is built newest file first; what is listed is reported once, after this many
+# files (about 0.1 s of parsing: a few screens of the newest sessions). Reporting more often
+# made the whole list slower: each report refills a table while the files are parsed (10,000
+# files listed whole in 12.2 s with a report every 2,000, against 4.7 s).
 FIRST_BATCH = 200
-BATCH = 2000
 
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
@@ -87,8 +88,8 @@ class SessionIndex:
         """Every ``*.toml`` file of the folder, parsing only those that changed since last time.
 
         When many files must be parsed (the index is new), they are parsed newest first and
-        ``progress`` is called with what is listed so far after the first ``FIRST_BATCH`` and
-        then every ``BATCH`` files, so a list can be shown before the folder is read.
+        ``progress`` is called with what is listed after the first ``FIRST_BATCH``, so the
+        newest sessions can be shown before the whole folder is read.
         """
         with self._lock:
             return self._refresh(progress)
@@ -125,8 +126,7 @@ class SessionIndex:
             progress = None
         for done, (name, path, _) in enumerate(unparsed, start=1):
             current[name] = self._parse(Path(path))
-            due = done == FIRST_BATCH or done % BATCH == 0
-            if progress is not None and due and done < len(unparsed):
+            if progress is not None and done == FIRST_BATCH:
                 progress([listed for _, listed in current.values()])
         if unparsed or self._dirty or current.keys() != self._entries.keys():
             self._write_index(current)

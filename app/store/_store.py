@@ -79,8 +79,8 @@ class SessionStore:
     ) -> builtins.list[Listed]:
         """Readable sessions, most recently updated first, then the unreadable files by name.
 
-        ``progress``: while a new index is built (thousands of files to parse), called with
-        the part listed so far, in the same order (see ``SessionIndex.refresh``).
+        ``progress``: while a new index is built (hundreds of files to parse), called once with
+        the newest sessions, in the same order (see ``SessionIndex.refresh``).
         """
         if progress is None:
             return _in_order(self._index.refresh())
