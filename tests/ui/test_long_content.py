@@ -16,11 +16,13 @@ from markdown_it import MarkdownIt
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Offset
+from textual.pilot import Pilot
 from textual.selection import Selection
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown
 
 from app.store import Message, Session
+from app.ui._app import HCChatApp
 from app.ui.widgets import ReplyView, _markdown_body
 from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk, split_appended, split_chunks
 from app.ui.widgets._markdown_lines import layout_markdown
@@ -287,6 +289,29 @@ def _tidied(conversation: VerticalScroll) -> bool:
     return conversation._tidy_timer is None and not conversation._tidying  # type: ignore[attr-defined]
 
 
+LONG_REPLY = "\n\n".join([PARAGRAPH] * 4)
+
+
+async def _mount_everything(app: HCChatApp) -> VerticalScroll:
+    """Mount every message of the open session; its conversation pane."""
+    screen = chat(app)
+    while screen._first_mounted:
+        await screen.mount_earlier()
+    return screen.query_one("#conversation", VerticalScroll)
+
+
+async def _at_the_end(
+    pilot: Pilot[object], app: HCChatApp
+) -> tuple[VerticalScroll, list[ReplyView]]:
+    """Every message mounted, the pane held at its end until the first reply sleeps and the
+    pass that put it to sleep is over; the pane and the replies."""
+    conversation = await _mount_everything(app)
+    views = list(chat(app).query(ReplyView))
+    await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
+    await wait_for(pilot, lambda: _tidied(conversation))
+    return conversation, views
+
+
 def _long_session(pairs: int, reply: str) -> Session:
     when = datetime(2026, 1, 1, tzinfo=UTC)
     session = Session(id="20260101-000000-00aa", title="Long", created=when, updated=when)
@@ -298,23 +323,17 @@ def _long_session(pairs: int, reply: str) -> Session:
 
 
 async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled_to(make_app):
-    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
+    app = make_app(_long_session(40, LONG_REPLY))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = chat(app)
-        while screen._first_mounted:
-            await screen.mount_earlier()
-        conversation = screen.query_one("#conversation", VerticalScroll)
-        views = list(screen.query(ReplyView))
-        await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
-        await wait_for(pilot, lambda: _tidied(conversation))
+        conversation, views = await _at_the_end(pilot, app)
         height = conversation.virtual_size.height
         sleeping = [view for view in views if view.hibernating]
         assert 0 < len(sleeping) < len(views) and not views[-1].hibernating
         assert not views[0].children  # its widgets are gone
-        mounted = len(screen.query("*"))
+        mounted = len(chat(app).query("*"))
         for view in sleeping:
             await view.wake()
-        assert len(screen.query("*")) > mounted
+        assert len(chat(app).query("*")) > mounted
         await pilot.pause()
         assert conversation.virtual_size.height == height  # a sleeping message kept its height
         await wait_for(
@@ -327,12 +346,9 @@ async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled
 
 
 async def test_sleeping_messages_are_hidden_behind_one_gap_per_run(make_app):
-    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
+    app = make_app(_long_session(40, LONG_REPLY))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = chat(app)
-        while screen._first_mounted:
-            await screen.mount_earlier()
-        conversation = screen.query_one("#conversation", VerticalScroll)
+        conversation = await _mount_everything(app)
         await pilot.pause()
         await wait_for(pilot, lambda: _tidied(conversation))
         awake_height = conversation.virtual_size.height
@@ -354,12 +370,9 @@ async def test_sleeping_messages_are_hidden_behind_one_gap_per_run(make_app):
 
 
 async def test_moving_up_from_a_message_wakes_the_sleeping_one_above(make_app):
-    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
+    app = make_app(_long_session(40, LONG_REPLY))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = chat(app)
-        while screen._first_mounted:
-            await screen.mount_earlier()
-        conversation = screen.query_one("#conversation", VerticalScroll)
+        conversation = await _mount_everything(app)
         views = list(conversation.query_children(MessageView))
         await wait_for(pilot, lambda: _hold(conversation, top=True) and views[-1].hibernating)
         await pilot.pause()  # the last scroll home is made after a refresh
@@ -383,15 +396,9 @@ async def test_a_woken_message_takes_its_lines_from_the_cache(make_app, monkeypa
         return layout(text, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_markdown_body, "layout_markdown", counting)
-    app = make_app(_long_session(40, "\n\n".join([PARAGRAPH] * 4)))
+    app = make_app(_long_session(40, LONG_REPLY))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = chat(app)
-        while screen._first_mounted:
-            await screen.mount_earlier()
-        conversation = screen.query_one("#conversation", VerticalScroll)
-        views = list(screen.query(ReplyView))
-        await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
-        await wait_for(pilot, lambda: _tidied(conversation))
+        _, views = await _at_the_end(pilot, app)
         laid_out.clear()
         await views[0].show()  # woken, focused (so it stays awake) and scrolled to
         await wait_for(pilot, lambda: "0: Some words" in screen_text(app))
