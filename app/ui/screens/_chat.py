@@ -26,7 +26,7 @@ from app.text import code_blocks, one_line
 from app.ui._commands import HELP, CommandError, parse_command, parse_set
 from app.ui.widgets import MessageView, PromptArea, ReplyView, SystemMessage, UserMessage
 from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk
-from app.ui.widgets._messages import SleepGap, fit_gaps, follows_bottom
+from app.ui.widgets._messages import MESSAGE_MARGIN, SleepGap, fit_gaps, follows_bottom
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -224,7 +224,7 @@ class Conversation(VerticalScroll):
             elif isinstance(child, MessageView):
                 if child.hibernating:
                     positions.append((child, y, child.sleep_height))
-                    y += child.sleep_height + 1  # and the next one's top margin
+                    y += child.sleep_height + MESSAGE_MARGIN  # and the next one's margin
                 else:
                     region = child.virtual_region
                     positions.append((child, region.y, region.height))

@@ -225,10 +225,9 @@ class MarkdownChunk(Widget):
     def lines(self, width: int) -> list[Content]:
         """The Markdown laid out ``width`` cells wide (kept until the text or width changes)."""
         if self._laid_out is None or self._laid_out[0] != width:
-            key = (self._text, width, self.continued)
-            lines = None if self._blocks.streaming else _settled.get(key)
+            blocks, key = self._blocks, (self._text, width, self.continued)
+            lines = None if blocks.streaming else _settled.get(key)
             if lines is None:
-                blocks = self._blocks
                 lines = layout_markdown(self._text, width, continued=self.continued, cache=blocks)
                 if not blocks.streaming and not blocks.stale:
                     _settled.put(key, lines)

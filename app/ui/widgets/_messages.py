@@ -37,6 +37,8 @@ BURST_INTERVAL = 0.005
 # Every line of a message is laid out when it is shown, so a multi-megabyte message would
 # freeze the screen: only this many characters are shown. The session file keeps every one.
 DISPLAY_LIMIT = 200_000
+# Rows between two messages: a message's top margin (styles/chat.tcss); a SleepGap has it too.
+MESSAGE_MARGIN = 1
 CUT_NOTE = "\n\n… (too long to show in full; the session file keeps every character)"
 
 
@@ -192,18 +194,18 @@ class SleepGap(Widget):
     took that from 59 ms to 1 ms.
     """
 
-    DEFAULT_CSS = """
-    SleepGap {
-        margin: 1 0 0 0;  /* a message's top margin (styles/chat.tcss) */
+    DEFAULT_CSS = f"""
+    SleepGap {{
+        margin: {MESSAGE_MARGIN} 0 0 0;
         height: 0;
-    }
+    }}
     """
 
 
 async def fit_gaps(container: Widget) -> None:
     """Put a ``SleepGap`` before each run of hibernating messages of ``container``, as tall as it.
 
-    Each message has a top margin of one row (styles/chat.tcss), and so has the gap.
+    Each message has a top margin of ``MESSAGE_MARGIN`` rows, and so has the gap.
     """
     children = list(container.children)
     runs: list[tuple[int, int]] = []  # (where the run starts in children, the rows it takes)
@@ -211,8 +213,8 @@ async def fit_gaps(container: Widget) -> None:
     for position, child in enumerate(children):
         if isinstance(child, MessageView) and child.hibernating:
             if start < 0:
-                start, rows = position, -1  # the run's first margin is the gap's own
-            rows += child.sleep_height + 1
+                start, rows = position, -MESSAGE_MARGIN  # the first margin is the gap's own
+            rows += child.sleep_height + MESSAGE_MARGIN
         elif not isinstance(child, SleepGap) and start >= 0:
             runs.append((start, rows))
             start = -1
@@ -455,10 +457,10 @@ class ReplyView(MessageView):
         self.refresh_message()
         if self.hibernating:
             return
-        if self._reasoning_block() is None:
-            if message.reasoning:
-                await self.recompose()  # this version has reasoning: the block is needed now
-                return
-        else:
-            await self.reasoning_body.update(shown_text(message.reasoning or ""))
+        block = self._reasoning_block()
+        if block is None and message.reasoning:
+            await self.recompose()  # this version has reasoning: the block is needed now
+            return
         await self.body.update(shown_text(message.content))
+        if block is not None:
+            await self.reasoning_body.update(shown_text(message.reasoning or ""))
