@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from platformdirs import user_cache_path, user_config_path, user_data_path
 
+from app.commands import KEY_ACTIONS, key_scopes
 from app.params import PARAMS, parse_param
 
 APP_NAME = "hcchat"
@@ -21,37 +22,9 @@ DEFAULT_BASE_URL = "https://ai.hackclub.com/proxy/v1"
 DEFAULT_MODEL = "qwen/qwen3-32b"
 KEY_COMMAND_TIMEOUT = 10.0
 
-# Binding ids that the [keys] table may rebind (Textual keymap ids), with their default keys.
-KEY_ACTIONS: Mapping[str, str] = MappingProxyType(
-    {
-        "cancel": "escape",
-        "new": "ctrl+n",
-        "sessions": "ctrl+o",
-        "model": "ctrl+l",
-        "settings": "ctrl+s",
-        "retry": "ctrl+r",
-        "help": "f1",
-        "select": "ctrl+up",
-        "quit": "ctrl+q",
-        "message.copy": "c",
-        "message.code": "b",
-        "message.previous": "left",
-        "message.next": "right",
-        "message.edit": "e",
-        "message.leave": "escape",
-        "browser.close": "escape",
-        "browser.rename": "ctrl+r",
-        "browser.delete": "ctrl+d",
-        "browser.export": "ctrl+e",
-    }
-)
-# Actions active on the same screen at once: one key may not serve two of them.
-_KEY_SCOPES = (
-    ("cancel", "new", "sessions", "model", "settings", "retry", "help", "select", "quit"),
-    ("message.copy", "message.code", "message.previous", "message.next", "message.edit"),
-    ("message.leave", "quit"),
-    ("browser.close", "browser.rename", "browser.delete", "browser.export", "quit"),
-)
+# Binding ids that the [keys] table may rebind, with their default keys, and the groups of
+# actions live on one screen at once (one key may not serve two of them): from the registry.
+_KEY_SCOPES = key_scopes()
 
 _STRING_SETTINGS = ("api_key", "api_key_command", "base_url", "default_model", "theme")
 _KNOWN_SETTINGS = (*_STRING_SETTINGS, "system_prompt", *PARAMS, "keys")

@@ -1,30 +1,85 @@
-"""HTTP layer: the Chat Completions client, its typed events and errors, and the demo backend."""
+"""HTTP layer: the Chat Completions client, its typed events and errors, and the demo backend.
 
-from app.api._client import DEFAULT_BASE_URL, FALLBACK_MODELS, ChatClient, redact
-from app.api._demo import DEMO_BASE_URL, demo_transport
-from app.api._errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    BudgetError,
-    ConnectError,
-    ProtocolError,
-    RateLimitError,
-    ServerError,
-    StreamInterrupted,
-    TimeoutError,
-)
-from app.api._events import (
-    Completion,
-    ContentDelta,
-    ContentWasReasoning,
-    Finish,
-    ModelInfo,
-    ReasoningDelta,
-    StreamEvent,
-    Usage,
-)
-from app.api._think import ThinkSplitter, split_think
+Public names are imported lazily (as ``textual.widgets`` does): importing ``app.api`` costs
+nothing until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.api._client import (
+        DEFAULT_BASE_URL,
+        FALLBACK_MODELS,
+        ChatClient,
+        redact,
+    )
+    from app.api._demo import (
+        DEMO_BASE_URL,
+        demo_transport,
+    )
+    from app.api._errors import (
+        APIError,
+        AuthenticationError,
+        BadRequestError,
+        BudgetError,
+        ConnectError,
+        ProtocolError,
+        RateLimitError,
+        ServerError,
+        StreamInterrupted,
+        TimeoutError,
+    )
+    from app.api._events import (
+        Completion,
+        ContentDelta,
+        ContentWasReasoning,
+        Finish,
+        ModelInfo,
+        ReasoningDelta,
+        StreamEvent,
+        Usage,
+    )
+    from app.api._factory import (
+        make_client,
+    )
+    from app.api._think import (
+        ThinkSplitter,
+        split_think,
+    )
+
+# Each public name and the module that defines it: a module is imported on first use.
+_WHERE: dict[str, str] = {
+    "APIError": "app.api._errors",
+    "AuthenticationError": "app.api._errors",
+    "BadRequestError": "app.api._errors",
+    "BudgetError": "app.api._errors",
+    "ChatClient": "app.api._client",
+    "Completion": "app.api._events",
+    "ConnectError": "app.api._errors",
+    "ContentDelta": "app.api._events",
+    "ContentWasReasoning": "app.api._events",
+    "DEFAULT_BASE_URL": "app.api._client",
+    "DEMO_BASE_URL": "app.api._demo",
+    "FALLBACK_MODELS": "app.api._client",
+    "Finish": "app.api._events",
+    "ModelInfo": "app.api._events",
+    "ProtocolError": "app.api._errors",
+    "RateLimitError": "app.api._errors",
+    "ReasoningDelta": "app.api._events",
+    "ServerError": "app.api._errors",
+    "StreamEvent": "app.api._events",
+    "StreamInterrupted": "app.api._errors",
+    "ThinkSplitter": "app.api._think",
+    "TimeoutError": "app.api._errors",
+    "Usage": "app.api._events",
+    "demo_transport": "app.api._demo",
+    "make_client": "app.api._factory",
+    "redact": "app.api._client",
+    "split_think": "app.api._think",
+}
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -51,6 +106,17 @@ __all__ = [
     "TimeoutError",
     "Usage",
     "demo_transport",
+    "make_client",
     "redact",
     "split_think",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

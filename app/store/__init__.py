@@ -1,38 +1,97 @@
 """Session files: the ``Session`` model, its TOML codec, the store, export and the model cache.
 
-Knows nothing of HTTP or Textual; does file I/O with tomllib, tomli-w and json only.
+Knows nothing of HTTP or Textual; does file I/O with tomllib, tomli-w and json only. Public
+names are imported lazily: ``Session`` does not bring in the codec or the index.
 """
 
 from __future__ import annotations
 
-from app.store._codec import clean_text, session_from_bytes, session_from_toml, session_to_toml
-from app.store._errors import (
-    InvalidSessionId,
-    SessionFormatError,
-    SessionNotFound,
-    SessionUnreadable,
-    StoreError,
-    StoreWriteError,
-)
-from app.store._export import from_json, to_json, to_markdown
-from app.store._model import (
-    SCHEMA,
-    Message,
-    Session,
-    SessionSummary,
-    UnreadableSession,
-    new_session_id,
-    title_from_prompt,
-    utc_now,
-)
-from app.store._model_cache import ModelCache
-from app.store._store import SaveResult, SearchHit, SessionStore
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.store._codec import (
+        clean_text,
+        session_from_bytes,
+        session_from_toml,
+        session_to_toml,
+    )
+    from app.store._errors import (
+        InvalidSessionId,
+        SessionFormatError,
+        SessionNotFound,
+        SessionUnreadable,
+        StoreError,
+        StoreWriteError,
+    )
+    from app.store._export import (
+        from_json,
+        to_json,
+        to_markdown,
+    )
+    from app.store._model import (
+        SCHEMA,
+        Message,
+        Session,
+        SessionSummary,
+        UnreadableSession,
+        new_session_id,
+        title_from_prompt,
+        utc_now,
+    )
+    from app.store._model_cache import (
+        ModelCache,
+    )
+    from app.store._reply import (
+        Checkpoints,
+        ReplyBuilder,
+    )
+    from app.store._store import (
+        SaveResult,
+        SearchHit,
+        SessionStore,
+        write_atomic,
+    )
+
+# Each public name and the module that defines it: a module is imported on first use.
+_WHERE: dict[str, str] = {
+    "Checkpoints": "app.store._reply",
+    "InvalidSessionId": "app.store._errors",
+    "Message": "app.store._model",
+    "ModelCache": "app.store._model_cache",
+    "ReplyBuilder": "app.store._reply",
+    "SCHEMA": "app.store._model",
+    "SaveResult": "app.store._store",
+    "SearchHit": "app.store._store",
+    "Session": "app.store._model",
+    "SessionFormatError": "app.store._errors",
+    "SessionNotFound": "app.store._errors",
+    "SessionStore": "app.store._store",
+    "SessionSummary": "app.store._model",
+    "SessionUnreadable": "app.store._errors",
+    "StoreError": "app.store._errors",
+    "StoreWriteError": "app.store._errors",
+    "UnreadableSession": "app.store._model",
+    "clean_text": "app.store._codec",
+    "from_json": "app.store._export",
+    "new_session_id": "app.store._model",
+    "session_from_bytes": "app.store._codec",
+    "session_from_toml": "app.store._codec",
+    "session_to_toml": "app.store._codec",
+    "title_from_prompt": "app.store._model",
+    "to_json": "app.store._export",
+    "to_markdown": "app.store._export",
+    "utc_now": "app.store._model",
+    "write_atomic": "app.store._store",
+}
 
 __all__ = [
     "SCHEMA",
+    "Checkpoints",
     "InvalidSessionId",
     "Message",
     "ModelCache",
+    "ReplyBuilder",
     "SaveResult",
     "SearchHit",
     "Session",
@@ -54,4 +113,15 @@ __all__ = [
     "to_json",
     "to_markdown",
     "utc_now",
+    "write_atomic",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,128 @@
+"""Every action of the app in one registry: its id, default key, slash name and where it applies.
+
+Plain data (no Textual), so the config file's ``[keys]`` check can use it too. The UI builds
+from it each screen's ``BINDINGS``, the command palette's entries, the slash commands and the
+help screen; adding an action is one entry here and the method that runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+Scope = Literal["app", "chat", "message", "browser"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One action.
+
+    ``id`` is the name ``[keys]`` rebinds (a Textual binding id); ``key`` its default key(s);
+    ``action`` the Textual action it runs on the node of its ``scope`` (``app``: the App;
+    ``chat``: the chat screen; ``message``: a selected message; ``browser``: the session
+    browser). ``slash`` is the name of its slash command (``usage`` shows its arguments), which
+    the chat screen runs as ``slash_<name>(argument)``. ``footer``: shown in the footer;
+    ``palette``: offered by the command palette (Ctrl+P).
+    """
+
+    id: str
+    description: str
+    action: str
+    scope: Scope
+    key: str | None = None
+    slash: str | None = None
+    usage: str = ""
+    help: str = ""
+    footer: bool = True
+    palette: bool = True
+    priority: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    # the app
+    Command("quit", "Quit", "quit", "app", "ctrl+q", priority=True, palette=False,
+            help="quit (a reply still streaming is saved, marked incomplete)"),
+    # the chat screen
+    Command("cancel", "Cancel", "cancel", "chat", "escape",
+            help="stop the reply that is streaming (what arrived is kept), or stop editing"),
+    Command("new", "New", "new_session", "chat", "ctrl+n", slash="new", footer=False,
+            help="start a new session"),
+    Command("sessions", "Sessions", "sessions", "chat", "ctrl+o", slash="sessions",
+            help="browse, search, open, rename, delete and export sessions"),
+    Command("model", "Model", "pick_model", "chat", "ctrl+l", slash="model", usage="[ID]",
+            help="pick a model, or switch straight to ID"),
+    Command("settings", "Settings", "settings", "chat", "ctrl+s", slash="settings", footer=False,
+            help="edit the system prompt and parameters in a form"),
+    Command("retry", "Retry", "retry", "chat", "ctrl+r", slash="retry",
+            help="retry a failed reply, or regenerate the last one with the current model"),
+    Command("help", "Help", "help", "chat", "f1", slash="help",
+            help="the slash commands and keys"),
+    Command("select", "Select message", "select_message", "chat", "ctrl+up", footer=False,
+            help="select the last message (then Up/Down move between messages)"),
+    Command("system", "System prompt", "settings", "chat", slash="system", usage="TEXT",
+            palette=False, help="set the system prompt (/system alone removes it)"),
+    Command("set", "Set a parameter", "settings", "chat", slash="set",
+            usage="temperature|top_p|max_tokens VALUE", palette=False,
+            help="set a parameter (VALUE 'default' removes it)"),
+    Command("copy", "Copy last reply", "copy_reply", "chat", slash="copy",
+            help="copy the last reply to the clipboard"),
+    Command("edit", "Edit last message", "edit_last", "chat", slash="edit",
+            help="edit your last message and ask again (the old versions are kept)"),
+    Command("rename", "Rename session", "rename", "chat", slash="rename", usage="TITLE",
+            help="rename this session"),
+    Command("export", "Export session", "export", "chat", slash="export", usage="[md|json]",
+            help="write this session to a Markdown or JSON file"),
+    # a selected message
+    Command("message.copy", "Copy", "copy", "message", "c", help="copy the message"),
+    Command("message.code", "Copy code", "copy_code", "message", "b",
+            help="copy its next code block (each press moves to the following one)"),
+    Command("message.previous", "Older version", "version(-1)", "message", "left",
+            help="show the reply's older version"),
+    Command("message.next", "Newer version", "version(1)", "message", "right",
+            help="show the reply's newer version"),
+    Command("message.edit", "Edit", "edit", "message", "e", help="edit your last message"),
+    Command("message.up", "Up", "focus_sibling(-1)", "message", "up", footer=False,
+            palette=False, help="select the message above"),
+    Command("message.down", "Down", "focus_sibling(1)", "message", "down", footer=False,
+            palette=False, help="select the message below"),
+    Command("message.leave", "Back to prompt", "leave", "message", "escape",
+            help="go back to the prompt"),
+    # the session browser
+    Command("browser.close", "Back", "close", "browser", "escape", priority=True,
+            help="close the session browser"),
+    Command("browser.down", "Down", "move(1)", "browser", "down", footer=False, priority=True,
+            palette=False, help="move to the next session"),
+    Command("browser.up", "Up", "move(-1)", "browser", "up", footer=False, priority=True,
+            palette=False, help="move to the previous session"),
+    Command("browser.rename", "Rename", "rename", "browser", "ctrl+r", priority=True,
+            help="rename the selected session"),
+    Command("browser.delete", "Delete", "delete", "browser", "ctrl+d", priority=True,
+            help="delete the selected session"),
+    Command("browser.export", "Export", "export", "browser", "ctrl+e", priority=True,
+            help="export the selected session"),
+)  # fmt: skip
+
+BY_ID: Mapping[str, Command] = MappingProxyType({command.id: command for command in COMMANDS})
+SLASH: Mapping[str, Command] = MappingProxyType(
+    {command.slash: command for command in COMMANDS if command.slash}
+)
+# The ids ``[keys]`` may rebind, with their default keys.
+KEY_ACTIONS: Mapping[str, str] = MappingProxyType(
+    {command.id: command.key for command in COMMANDS if command.key}
+)
+
+
+def in_scope(scope: Scope) -> Iterator[Command]:
+    """The commands of one scope, in registry order."""
+    return (command for command in COMMANDS if command.scope == scope)
+
+
+def key_scopes() -> list[tuple[str, ...]]:
+    """Groups of ids whose keys are live at the same time (the app's own go with each)."""
+    app = tuple(command.id for command in in_scope("app") if command.key)
+    return [
+        (*(command.id for command in in_scope(scope) if command.key), *app)
+        for scope in ("chat", "message", "browser")
+    ]

@@ -1,0 +1,175 @@
+"""``ReplyBuilder``: the one owner of a reply while it streams, and when to checkpoint it.
+
+Plain data: no Textual, no HTTP. The chat screen and pipe mode feed it the client's events; the
+``Message`` it builds holds every character from the first delta on, and until the reply ends
+it is marked ``incomplete`` with an ``error`` saying it was still streaming. So a save at any
+moment (a checkpoint, a ``/rename`` mid-stream, a signal) writes exactly what has arrived, and a
+file left by ``kill -9`` says what happened.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+from app.store._model import Message
+
+# What a reply saved while it streams says, and what it keeps saying if hcchat never got to
+# finish it (kill -9, a power cut).
+STREAMING = "hcchat stopped before the reply finished (it was still streaming when last saved)"
+CANCELLED = "cancelled"
+CLOSED = "hcchat was closed while the reply streamed"
+# A checkpoint is written at most this often while text arrives...
+CHECKPOINT_EVERY = 2.0
+# ...and saving may take at most this share of the time between two checkpoints (a slow disk,
+# a long reply: the interval grows instead of the stream waiting on the disk).
+CHECKPOINT_SHARE = 0.05
+
+
+class ReplyBuilder:
+    """Builds an assistant ``Message`` from a stream's events, as they arrive.
+
+    ``fail`` records why a reply stopped (the first cause wins: a cancel that the app's closing
+    follows stays a cancel); ``end`` settles the message once the stream is over: its statistics,
+    and whether it is complete. A reply stopped by the user after the model's ``finish_reason``
+    (only usage and ``[DONE]`` were left) is complete.
+    """
+
+    def __init__(self, message: Message, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.message = message
+        self._clock = clock
+        self.started = clock()
+        self.first_token: float | None = None
+        self.last_token: float | None = None
+        self.ended: float | None = None
+        self.deltas = 0
+        self.revision = 0  # grows with every change a save would write
+        self.error: str | None = None
+        message.incomplete = True
+        message.error = STREAMING
+
+    # ----------------------------------------------------------------- events
+
+    def add_content(self, text: str) -> None:
+        """A piece of the answer."""
+        self._delta()
+        self.message.content += text
+
+    def add_reasoning(self, text: str) -> None:
+        """A piece of the reasoning (shown apart, never sent back)."""
+        self._delta()
+        self.message.reasoning = (self.message.reasoning or "") + text
+
+    def content_was_reasoning(self) -> str:
+        """Everything received as the answer was reasoning: move it; returns what moved."""
+        moved = self.message.content
+        self.message.reasoning = (self.message.reasoning or "") + moved
+        self.message.content = ""
+        self.revision += 1
+        return moved
+
+    def usage(self, counts: Mapping[str, int]) -> None:
+        """The server's token counts for the whole request (the last report wins)."""
+        self.message.usage = dict(counts)
+        self.revision += 1
+
+    def finish(self, reason: str) -> None:
+        """The model's ``finish_reason``: the first one is kept."""
+        if self.message.finish_reason is None:
+            self.message.finish_reason = reason
+            self.revision += 1
+
+    def fail(self, error: str, *, cancelled: bool = False) -> None:
+        """The reply stopped: ``error`` says why. ``cancelled``: stopped on purpose (Escape,
+        quitting, a signal), which leaves a reply the model had finished complete."""
+        if self.error is not None or (cancelled and self.message.finish_reason is not None):
+            return
+        self.error = error
+        self.message.error = error
+        self.revision += 1
+
+    def end(self) -> Message:
+        """The stream is over: settle the message's state and statistics; safe to call twice."""
+        if self.ended is not None:
+            return self.message
+        self.ended = self._clock()
+        message = self.message
+        if self.error is None and not message.content and not message.reasoning:
+            reason = message.finish_reason or "none given"
+            self.error = f"The model sent an empty reply (finish reason: {reason})."
+        message.error = self.error
+        message.incomplete = self.error is not None
+        message.reasoning = message.reasoning or None
+        if self.first_token is not None:
+            message.ttft = round(self.first_token - self.started, 3)
+            tokens = (message.usage or {}).get("completion_tokens") or self.deltas
+            elapsed = self.ended - self.first_token
+            if elapsed > 0.05 and tokens:
+                message.tokens_per_second = round(tokens / elapsed, 1)
+        self.revision += 1
+        return message
+
+    # ----------------------------------------------------------------- live statistics
+
+    @property
+    def streaming(self) -> bool:
+        """True until ``end``."""
+        return self.ended is None
+
+    @property
+    def received_text(self) -> bool:
+        """Whether any answer or reasoning has arrived."""
+        return bool(self.message.content or self.message.reasoning)
+
+    def waiting(self) -> float:
+        """Seconds since the request went out, while no token has come."""
+        return self._clock() - self.started
+
+    def quiet(self) -> float:
+        """Seconds since the last token (or since the request, before the first)."""
+        return self._clock() - (self.last_token or self.started)
+
+    def rate(self) -> float | None:
+        """Tokens a second so far (deltas counted), once there is enough to tell."""
+        if self.first_token is None:
+            return None
+        elapsed = self._clock() - self.first_token
+        return self.deltas / elapsed if elapsed > 0.5 else None
+
+    def _delta(self) -> None:
+        now = self._clock()
+        if self.first_token is None:
+            self.first_token = now
+        self.last_token = now
+        self.deltas += 1
+        self.revision += 1
+
+
+class Checkpoints:
+    """When to save a reply that streams: after ``CHECKPOINT_EVERY`` seconds with something new
+    to write, and never so often that saving takes more than ``CHECKPOINT_SHARE`` of the time.
+
+    The clock starts at the save made before the request (the prompt), so ``kill -9`` loses at
+    most the last couple of seconds of a reply.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._last = clock()
+        self._cost = 0.0
+        self._revision = -1
+
+    def due(self, builder: ReplyBuilder) -> bool:
+        """Whether a checkpoint should be written now."""
+        if builder.revision == self._revision:
+            return False
+        wait = max(CHECKPOINT_EVERY, self._cost / CHECKPOINT_SHARE)
+        return self._clock() - self._last >= wait
+
+    def saving(self, builder: ReplyBuilder, save: Callable[[], object]) -> None:
+        """Run ``save`` as a checkpoint of ``builder``, timing it."""
+        start = self._clock()
+        save()
+        self._last = self._clock()
+        self._cost = self._last - start
+        self._revision = builder.revision
