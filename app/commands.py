@@ -24,7 +24,8 @@ class Command:
     ``chat``: the chat screen; ``message``: a selected message; ``browser``: the session
     browser). ``slash`` is the name of its slash command (``usage`` shows its arguments), which
     the chat screen runs as ``slash_<name>(argument)``. ``footer``: shown in the footer;
-    ``palette``: offered by the command palette (Ctrl+P).
+    ``palette``: offered by the command palette (Ctrl+P), under ``title`` (the footer's
+    ``description`` if no title is given).
     """
 
     id: str
@@ -35,6 +36,7 @@ class Command:
     slash: str | None = None
     usage: str = ""
     help: str = ""
+    title: str = ""
     footer: bool = True
     palette: bool = True
     priority: bool = False
@@ -42,24 +44,27 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     # the app
-    Command("quit", "Quit", "quit", "app", "ctrl+q", priority=True, palette=False,
+    Command("quit", "Quit", "quit", "app", "ctrl+q", priority=True, palette=False, title="Quit",
             help="quit (a reply still streaming is saved, marked incomplete)"),
     # the chat screen
-    Command("cancel", "Cancel", "cancel", "chat", "escape",
+    Command("cancel", "Cancel", "cancel", "chat", "escape", title="Cancel reply",
             help="stop the reply that is streaming (what arrived is kept), or stop editing"),
     Command("new", "New", "new_session", "chat", "ctrl+n", slash="new", footer=False,
-            help="start a new session"),
+            title="New chat", help="start a new session"),
     Command("sessions", "Sessions", "sessions", "chat", "ctrl+o", slash="sessions",
+            title="Browse sessions",
             help="browse, search, open, rename, delete and export sessions"),
     Command("model", "Model", "pick_model", "chat", "ctrl+l", slash="model", usage="[ID]",
-            help="pick a model, or switch straight to ID"),
+            title="Switch model", help="pick a model, or switch straight to ID"),
     Command("settings", "Settings", "settings", "chat", "ctrl+s", slash="settings", footer=False,
-            help="edit the system prompt and parameters in a form"),
+            title="Session settings", help="edit the system prompt and parameters in a form"),
     Command("retry", "Retry", "retry", "chat", "ctrl+r", slash="retry",
+            title="Retry or regenerate",
             help="retry a failed reply, or regenerate the last one with the current model"),
-    Command("help", "Help", "help", "chat", "f1", slash="help",
+    Command("help", "Help", "help", "chat", "f1", slash="help", title="Help",
             help="the slash commands and keys"),
     Command("select", "Select message", "select_message", "chat", "ctrl+up", footer=False,
+            title="Select message",
             help="select the last message (then Up/Down move between messages)"),
     Command("system", "System prompt", "settings", "chat", slash="system", usage="TEXT",
             palette=False, help="set the system prompt (/system alone removes it)"),
@@ -75,14 +80,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", "Export session", "export", "chat", slash="export", usage="[md|json]",
             help="write this session to a Markdown or JSON file"),
     # a selected message
-    Command("message.copy", "Copy", "copy", "message", "c", help="copy the message"),
-    Command("message.code", "Copy code", "copy_code", "message", "b",
+    Command("message.copy", "Copy", "copy", "message", "c", title="Copy the message",
+            help="copy the message"),
+    Command("message.code", "Copy code", "copy_code", "message", "b", title="Copy a code block",
             help="copy its next code block (each press moves to the following one)"),
     Command("message.previous", "Older version", "version(-1)", "message", "left",
             help="show the reply's older version"),
     Command("message.next", "Newer version", "version(1)", "message", "right",
             help="show the reply's newer version"),
-    Command("message.edit", "Edit", "edit", "message", "e", help="edit your last message"),
+    Command("message.edit", "Edit", "edit", "message", "e", title="Edit the message",
+            help="edit your last message"),
     Command("message.up", "Up", "focus_sibling(-1)", "message", "up", footer=False,
             palette=False, help="select the message above"),
     Command("message.down", "Down", "focus_sibling(1)", "message", "down", footer=False,
@@ -103,6 +110,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("browser.export", "Export", "export", "browser", "ctrl+e", priority=True,
             help="export the selected session"),
 )  # fmt: skip
+
+
+def title_of(command: Command) -> str:
+    """What the palette and the help screen call a command."""
+    return command.title or command.description
+
 
 BY_ID: Mapping[str, Command] = MappingProxyType({command.id: command for command in COMMANDS})
 SLASH: Mapping[str, Command] = MappingProxyType(

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
+from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 
+from app.commands import in_scope, title_of
 from app.store import (
     ModelCache,
     Session,
     SessionStore,
     StoreError,
 )
+from app.ui._bindings import bindings
 from app.ui._idle_gc import IdleCollector
 from app.ui.screens._chat import ChatScreen
 
 if TYPE_CHECKING:
-    import httpx
-
     from app.api import ChatClient, ModelInfo
     from app.config import Settings
 
@@ -44,25 +45,22 @@ class HCChatApp(App[int]):
 
     TITLE = "hcchat"
     CSS_PATH: ClassVar[list[str | PurePath]] = _stylesheets()
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
     def __init__(
         self,
         settings: Settings,
         *,
         session: Session | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         client: ChatClient | None = None,
         store: SessionStore | None = None,
         idle_gc: bool = False,
     ) -> None:
-        """``idle_gc``: make full garbage collections when the user is idle (``_idle_gc``); the
-        command does, tests of other things need not."""
+        """``client``: a client built by the caller (tests: other timeouts), instead of one for
+        the configured endpoint. ``idle_gc``: make full garbage collections when the user is
+        idle (``_idle_gc``); the command does, tests of other things need not."""
         super().__init__()
         self.settings = settings
-        self._transport = transport
         # A client built by the caller (tests: short timeouts); its on_retry is set here.
         self._client: ChatClient | None = client
         if client is not None:
@@ -79,15 +77,10 @@ class HCChatApp(App[int]):
     def client(self) -> ChatClient:
         """The HTTP client, created on first use so start-up does not import httpx."""
         if self._client is None:
-            from app.api import ChatClient
+            from app.api import make_client
 
-            transport = self._transport
-            base_url = self.settings.base_url
-            if transport is None and self.settings.demo:
-                from app.api._demo import DEMO_BASE_URL, demo_transport
-
-                transport, base_url = demo_transport(), DEMO_BASE_URL
-            self._client = ChatClient(base_url, self.settings.api_key, transport=transport)
+            settings = self.settings
+            self._client = make_client(settings.base_url, settings.api_key, demo=settings.demo)
             self._client.on_retry = self._on_retry
         return self._client
 
@@ -102,8 +95,33 @@ class HCChatApp(App[int]):
         self._theme_ready = True
         session = self._initial_session or self.new_session()
         self.push_screen(ChatScreen(session))
+        self._handle_signals()
         if self._idle_gc is not None:
             self.call_after_refresh(self._start_idle_gc)
+
+    def _handle_signals(self) -> None:
+        """SIGTERM and SIGHUP (the terminal was closed) save the reply that streams, then quit.
+
+        Without this the process dies at once: the reply is lost, and after SIGTERM the terminal
+        stays in the alternate screen with mouse reporting on.
+        """
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        reasons = {
+            signal.SIGTERM: "hcchat was stopped (SIGTERM) while the reply streamed",
+            signal.SIGHUP: "the terminal was closed (SIGHUP) while the reply streamed",
+        }
+        for number, reason in reasons.items():
+            with suppress(NotImplementedError, RuntimeError, ValueError):  # not on every loop
+                loop.add_signal_handler(number, self.stop_for_signal, number, reason)
+
+    def stop_for_signal(self, number: int, reason: str) -> None:
+        """Save what a streaming reply received, marked with ``reason``, and exit."""
+        with suppress(LookupError):
+            self.chat.stop_reply(reason)
+        self.exit(128 + number)
 
     def _start_idle_gc(self) -> None:
         if self._idle_gc is not None:
@@ -279,36 +297,16 @@ class HCChatApp(App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        chat = self.chat if any(isinstance(s, ChatScreen) for s in self.screen_stack) else None
-        if chat is None:
+        if not any(isinstance(s, ChatScreen) for s in self.screen_stack):
             return
-        yield SystemCommand("New chat", "Start a new session", chat.action_new_session)
-        yield SystemCommand(
-            "Switch model", "Pick the model for the next replies", chat.action_pick_model
-        )
-        yield SystemCommand(
-            "Browse sessions", "Open, search, rename, delete, export", chat.action_sessions
-        )
-        yield SystemCommand(
-            "Session settings",
-            "System prompt, temperature, top_p, max_tokens",
-            chat.action_settings,
-        )
-        yield SystemCommand("Cancel reply", "Stop the reply that is streaming", chat.action_cancel)
-        yield SystemCommand(
-            "Retry or regenerate", "Ask again for the last reply", chat.action_retry
-        )
-        yield SystemCommand(
-            "Export session",
-            "Write this session to a Markdown or JSON file",
-            lambda: self.ask_export(chat.session.id),
-        )
-        yield SystemCommand(
-            "Copy last reply", "Copy the last reply to the clipboard", chat.action_copy_reply
-        )
-        yield SystemCommand(
-            "Select message",
-            "Focus a message to copy it or see its versions",
-            chat.action_select_message,
-        )
-        yield SystemCommand("Help", "Slash commands and keys", chat.action_help)
+        chat = self.chat
+        for command in in_scope("chat"):
+            if command.palette:
+                yield SystemCommand(
+                    title_of(command),
+                    command.help.capitalize(),
+                    partial(self._run, chat, command.action),
+                )
+
+    async def _run(self, screen: ChatScreen, action: str) -> None:
+        await screen.run_action(action)

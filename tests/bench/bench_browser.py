@@ -75,7 +75,7 @@ class Probe:
     def install(self) -> None:
         from textual.app import App
 
-        from app.ui.screens._sessions import SessionBrowser
+        from app.ui.screens import SessionBrowser
 
         display, fill = App._display, SessionBrowser.fill
         frames, fills = self.frames, self.fills

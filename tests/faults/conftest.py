@@ -6,9 +6,6 @@ endpoint still works, and that the session file holds everything typed and recei
 
 from __future__ import annotations
 
-import asyncio
-import html
-import re
 import socket
 import ssl
 import threading
@@ -22,14 +19,22 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pilot import (
+    chat,
+    notifications,
+    received,
+    screen_text,
+    send,
+    send_and_wait,
+    told,
+    wait_for,
+)
 from textual.pilot import Pilot
 
 from app.api import ChatClient
 from app.config import Settings
 from app.store import Session, SessionStore
 from app.ui._app import HCChatApp
-from app.ui.screens._chat import ChatScreen
-from app.ui.widgets import ReplyView
 
 SECRET = "sk-hc-v1-faultsuitesecret0123456789"
 MODEL = "test/model-a"
@@ -128,51 +133,6 @@ def make_app(settings: Settings, loopback) -> Callable[..., HCChatApp]:
 # --------------------------------------------------------------------------- driving the app
 
 
-def chat(app: HCChatApp) -> ChatScreen:
-    """The app's chat screen."""
-    return app.chat
-
-
-async def wait_for(
-    pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 10.0
-) -> None:
-    """Let the app run until ``predicate()`` holds; fail after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.01)
-
-
-async def send(pilot: Pilot[Any], text: str) -> None:
-    """Put ``text`` in the prompt (as a paste would) and press Enter."""
-    app = pilot.app
-    assert isinstance(app, HCChatApp)
-    prompt = app.chat.query_one("#prompt")
-    prompt.focus()
-    prompt.insert(text)  # type: ignore[attr-defined]
-    await pilot.press("enter")
-
-
-async def send_and_wait(pilot: Pilot[Any], text: str, timeout: float = 10.0) -> None:
-    """Send a prompt and wait until its reply has finished (or failed) and is saved."""
-    app = pilot.app
-    assert isinstance(app, HCChatApp)
-    before = len(app.chat.session.messages)
-    await send(pilot, text)
-    await wait_for(
-        pilot,
-        lambda: (
-            len(app.chat.session.messages) >= before + 2
-            and not app.chat.streaming
-            and not any(view.streaming for view in app.chat.query(ReplyView))
-        ),
-        timeout,
-    )
-    await pilot.pause()
-
-
 async def still_works(pilot: Pilot[Any], text: str = "are you still there") -> None:
     """The next message to a healthy endpoint gets its whole reply."""
     app = pilot.app
@@ -181,23 +141,6 @@ async def still_works(pilot: Pilot[Any], text: str = "are you still there") -> N
     last = app.chat.session.messages[-1]
     assert last.content == f"Echo from {app.chat.session.model}: {text}"
     assert not last.incomplete and last.error is None
-
-
-def notifications(app: HCChatApp) -> list[str]:
-    """The text of every notification shown so far."""
-    return [n.message for n in app._notifications]
-
-
-def told(app: HCChatApp, *fragments: str) -> str:
-    """The notification that contains every fragment; fails if none does or one is a crash."""
-    shown = notifications(app)
-    for message in shown:
-        assert "Traceback" not in message, message
-    for message in shown:
-        if all(fragment in message for fragment in fragments):
-            assert not re.fullmatch(r"\W*\d{3}\W*", message), message
-            return message
-    raise AssertionError(f"no notification with {fragments!r}; shown: {shown!r}")
 
 
 # --------------------------------------------------------------------------- the command line
@@ -300,36 +243,6 @@ def assert_kept(
     return messages
 
 
-# --------------------------------------------------------------------------- the screen
-
-
-_TEXT = re.compile(
-    r'<text [^>]*?x="([\d.]+)" [^>]*?clip-path="url\(#[\w-]+-line-(\d+)\)"[^>]*>(.*?)</text>',
-    re.DOTALL,
-)
-CELL_WIDTH = 12.2  # Rich's SVG export: 0.61 of its 20 px font
-
-
-def screen_text(app: HCChatApp) -> str:
-    """What the terminal shows, one line per row, each character in its column.
-
-    Built from the app's SVG screenshot (which must hold no ESC), so ``lines[row][column]`` is
-    what a click at ``offset=(column, row)`` hits.
-    """
-    svg = app.export_screenshot()
-    assert "\x1b" not in svg
-    rows: dict[int, dict[int, str]] = {}
-    for x, line, text in _TEXT.findall(svg):
-        cells = rows.setdefault(int(line), {})
-        column = round(float(x) / CELL_WIDTH)
-        for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
-            cells[column + offset] = char
-    return "\n".join(
-        "".join(rows.get(row, {}).get(column, " ") for column in range(app.size.width)).rstrip()
-        for row in range(app.size.height)
-    )
-
-
 # --------------------------------------------------------------------------- odd endpoints
 
 
@@ -404,3 +317,15 @@ async def reroute(loopback) -> AsyncIterator[Reroute]:
     transport = Reroute(loopback.base_url)
     yield transport
     await transport.aclose()
+
+
+__all__ = [
+    "chat",
+    "notifications",
+    "received",
+    "screen_text",
+    "send",
+    "send_and_wait",
+    "told",
+    "wait_for",
+]

@@ -7,7 +7,7 @@ from loopback import error, reply
 from textual import events
 from textual.widgets import Input, Static
 
-from app.ui.screens._model_picker import ModelPicker
+from app.ui.screens import ModelPicker
 from app.ui.widgets import UserMessage
 
 from .conftest import (

@@ -10,6 +10,7 @@ from .conftest import (
     MODEL,
     assert_kept,
     chat,
+    received,
     saved,
     send,
     still_works,
@@ -21,12 +22,6 @@ ECHO = f"Echo from {MODEL}: are you still there"
 ROLE = chunk("", role=True)
 WORDS = [chunk("The beginning "), chunk("of a long answer")]
 PARTIAL = "The beginning of a long answer"
-
-
-def received(app) -> str:
-    """What has arrived of the reply that is streaming."""
-    active = chat(app)._active
-    return "".join(active.parts) if active is not None else ""
 
 
 def footer(app) -> str:

@@ -11,7 +11,7 @@ import json
 import pytest
 from loopback import chunk, error, reply, sse
 
-from app.ui.screens._dialogs import ConfirmScreen
+from app.ui.screens import ConfirmScreen
 from app.ui.widgets import ReplyView
 
 from .conftest import (

@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 from app.store import Message, Session, SessionStore
 from app.ui import run_app
 from app.ui._app import HCChatApp
-from app.ui.screens._sessions import SessionBrowser
+from app.ui.screens import SessionBrowser
 
 from .conftest import (
     MODEL,

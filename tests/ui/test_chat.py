@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from loopback import drop, error, reply, stall
+from pilot import received
 
 from app.ui.widgets import ReplyView, UserMessage
 
@@ -89,7 +90,7 @@ async def test_cancel_keeps_partial_reply_marked_incomplete(make_app, loopback, 
     app = make_app()
     async with app.run_test() as pilot:
         await send(pilot, "tell me a story")
-        await wait_for(pilot, lambda: "beginning" in "".join(_active_parts(app)))
+        await wait_for(pilot, lambda: "beginning" in received(app))
         await pilot.press("escape")
         await wait_for(pilot, lambda: not chat(app).streaming)
         await pilot.pause()
@@ -223,8 +224,3 @@ def _chunks(text: str) -> list[str]:
         piece = text[i : i + 5]
         events.append(json.dumps({"choices": [{"index": 0, "delta": {"content": piece}}]}))
     return events
-
-
-def _active_parts(app) -> list[str]:
-    active = chat(app)._active
-    return active.parts if active is not None else []

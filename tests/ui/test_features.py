@@ -7,7 +7,7 @@ import tomllib
 from loopback import chunk, reply, sse
 from textual.widgets import Collapsible
 
-from app.ui.screens._sessions import SessionBrowser
+from app.ui.screens import SessionBrowser
 from app.ui.widgets import ReplyView, UserMessage
 
 from .conftest import chat, send, send_and_wait, wait_for

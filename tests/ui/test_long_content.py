@@ -23,10 +23,9 @@ from textual.widgets import Collapsible, Markdown
 
 from app.store import Message, Session
 from app.ui._app import HCChatApp
-from app.ui.widgets import ReplyView, _markdown_body
+from app.ui.widgets import MessageView, ReplyView, SleepGap, _markdown_body
 from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk, split_appended, split_chunks
 from app.ui.widgets._markdown_lines import layout_markdown
-from app.ui.widgets._messages import MessageView, SleepGap
 
 from .conftest import chat, screen_text, send_and_wait, wait_for
 

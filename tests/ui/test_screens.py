@@ -11,10 +11,14 @@ from loopback import reply
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from app.store import Message, Session
-from app.ui.screens._dialogs import ConfirmScreen, HelpScreen, TextPromptScreen
-from app.ui.screens._model_picker import ModelPicker
-from app.ui.screens._sessions import SessionBrowser
-from app.ui.screens._settings import SettingsScreen
+from app.ui.screens import (
+    ConfirmScreen,
+    HelpScreen,
+    ModelPicker,
+    SessionBrowser,
+    SettingsScreen,
+    TextPromptScreen,
+)
 from app.ui.widgets import ReplyView
 
 from .conftest import chat, screen_text, send, send_and_wait, wait_for

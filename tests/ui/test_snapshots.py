@@ -17,10 +17,7 @@ from loopback import stall
 from textual.widgets import Input, TextArea
 
 from app.store import Message, Session
-from app.ui.screens import _chat
-from app.ui.screens._chat import ChatScreen
-from app.ui.screens._model_picker import ModelPicker
-from app.ui.screens._sessions import SessionBrowser
+from app.ui.screens import ChatScreen, ModelPicker, SessionBrowser, _chat
 from app.ui.widgets import _markdown_lines
 
 SIZE = (100, 30)
@@ -87,9 +84,9 @@ def test_chat_screen_mid_stream(snap_compare, make_app, loopback, monkeypatch):
         chat.query_one("#prompt").insert("Now give me a list and some code")
         await pilot.press("enter")
         await _until(
-            pilot, lambda: chat._active is not None and "".join(chat._active.parts) == partial
+            pilot, lambda: chat.reply is not None and chat.reply.message.content == partial
         )
-        view = chat._active.view
+        view = chat.reply_view
         # The flush interval adapts to load: wait for the text to be on screen, not just received.
         await _until(pilot, lambda: view.body.source == partial)
         await pilot.pause(0.1)

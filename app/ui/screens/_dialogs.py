@@ -72,18 +72,14 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "dismiss(None)", "Close")]
 
-    def __init__(self, commands: str, keys: str) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__(classes="dialog-screen")
-        self.commands = commands
-        self.keys = keys
+        self.text = text
 
     def compose(self) -> ComposeResult:
-        keys = self.keys
         with VerticalScroll(classes="dialog help"):
-            yield Static(Content("Slash commands"), classes="dialog-title")
-            yield Static(Content(self.commands), classes="help-text")
-            yield Static(Content("Keys"), classes="dialog-title")
-            yield Static(Content(keys), classes="help-text")
+            yield Static(Content("Help"), classes="dialog-title")
+            yield Static(Content(self.text), classes="help-text")
             yield Static(
                 Content("Ctrl+P opens the command palette · Escape closes this"),
                 classes="dialog-hint",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from textual.widgets.option_list import Option
 
 from app.api import ModelInfo
 from app.text import one_line
+
+if TYPE_CHECKING:
+    from app.ui._app import HCChatApp
 
 
 class ModelPicker(ModalScreen[str | None]):
@@ -48,10 +51,7 @@ class ModelPicker(ModalScreen[str | None]):
     @work(exclusive=True, group="models", exit_on_error=False)
     async def load(self) -> None:
         """Fetch the model list (cached for a day) and show it."""
-        from app.ui._app import HCChatApp
-
-        app = self.app
-        assert isinstance(app, HCChatApp)
+        app = cast("HCChatApp", self.app)
         models, note = await app.load_models()
         self.models = models
         self.query_one("#picker-note", Static).update(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 
 from app.store import SessionSummary, StoreError, UnreadableSession
 from app.text import one_line
+from app.ui._bindings import bindings
 from app.ui.screens._dialogs import ConfirmScreen, TextPromptScreen
 
 if TYPE_CHECKING:
@@ -48,14 +49,7 @@ def _row(entry: Entry, snippet: str = "") -> tuple[Text, ...]:
 class SessionBrowser(Screen[None]):
     """Browse saved sessions. Typing filters; Enter opens; unreadable files cannot be opened."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back", priority=True, id="browser.close"),
-        Binding("down", "move(1)", "Down", show=False, priority=True),
-        Binding("up", "move(-1)", "Up", show=False, priority=True),
-        Binding("ctrl+r", "rename", "Rename", priority=True, id="browser.rename"),
-        Binding("ctrl+d", "delete", "Delete", priority=True, id="browser.delete"),
-        Binding("ctrl+e", "export", "Export", priority=True, id="browser.export"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("browser")
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,10 +61,7 @@ class SessionBrowser(Screen[None]):
     @property
     def hcchat(self) -> HCChatApp:
         """The app, typed."""
-        from app.ui._app import HCChatApp
-
-        assert isinstance(self.app, HCChatApp)
-        return self.app
+        return cast("HCChatApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Sessions"), id="browser-title")

@@ -1,6 +1,18 @@
-"""Widgets of the hcchat app."""
+"""Widgets of the hcchat app: they display and emit messages, and never do I/O."""
 
+from app.ui.widgets._conversation import Conversation
 from app.ui.widgets._messages import MessageView, ReplyView, SystemMessage, UserMessage
 from app.ui.widgets._prompt import PromptArea
+from app.ui.widgets._sleep import SleepGap
+from app.ui.widgets._status import StatusLine
 
-__all__ = ["MessageView", "PromptArea", "ReplyView", "SystemMessage", "UserMessage"]
+__all__ = [
+    "Conversation",
+    "MessageView",
+    "PromptArea",
+    "ReplyView",
+    "SleepGap",
+    "StatusLine",
+    "SystemMessage",
+    "UserMessage",
+]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as UIMessage
@@ -18,7 +18,9 @@ from textual.widgets import Collapsible, Static
 
 from app.store import Message
 from app.text import display_safe
+from app.ui._bindings import bindings
 from app.ui.widgets._markdown_body import MarkdownBody, drop_children
+from app.ui.widgets._sleep import fit_gaps
 
 # Deltas are gathered for this long before they are shown: a fast stream then costs about 20
 # appends a second instead of one per token, and typing stays responsive.
@@ -37,8 +39,6 @@ BURST_INTERVAL = 0.005
 # Every line of a message is laid out when it is shown, so a multi-megabyte message would
 # freeze the screen: only this many characters are shown. The session file keeps every one.
 DISPLAY_LIMIT = 200_000
-# Rows between two messages: a message's top margin (styles/chat.tcss); a SleepGap has it too.
-MESSAGE_MARGIN = 1
 CUT_NOTE = "\n\n… (too long to show in full; the session file keeps every character)"
 
 
@@ -47,14 +47,6 @@ def shown_text(text: str) -> str:
     if len(text) <= DISPLAY_LIMIT:
         return display_safe(text)
     return display_safe(text[:DISPLAY_LIMIT]) + CUT_NOTE
-
-
-def follows_bottom(pane: Widget) -> bool:
-    """Whether a scrolling pane keeps to its bottom (anchored, and the reader has not scrolled up).
-
-    Textual has no public test for an anchor the reader released by scrolling.
-    """
-    return pane.is_anchored and not pane._anchor_released
 
 
 def _local_time(moment: datetime | None) -> str:
@@ -90,24 +82,33 @@ def reply_footer(message: Message) -> str:
 class MessageView(Vertical, can_focus=True):
     """One message: a header line and a body. Focus it (Ctrl+Up, or click) to act on it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "command('copy')", "Copy", id="message.copy"),
-        Binding("b", "command('code')", "Copy code", id="message.code"),
-        Binding("left", "command('previous')", "Older version", id="message.previous"),
-        Binding("right", "command('next')", "Newer version", id="message.next"),
-        Binding("e", "command('edit')", "Edit", id="message.edit"),
-        Binding("up", "focus_sibling(-1)", "Up", show=False),
-        Binding("down", "focus_sibling(1)", "Down", show=False),
-        Binding("escape", "command('leave')", "Back to prompt", id="message.leave"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("message")
 
-    class Command(UIMessage):
-        """The user asked to act on this message (copy it, change version, edit...)."""
+    class Action(UIMessage):
+        """The user asked to act on this message; the screen handles each kind."""
 
-        def __init__(self, view: MessageView, command: str) -> None:
+        def __init__(self, view: MessageView) -> None:
             super().__init__()
             self.view = view
-            self.command = command
+
+    class Copy(Action):
+        """Copy the message."""
+
+    class CopyCode(Action):
+        """Copy the message's next code block."""
+
+    class ChangeVersion(Action):
+        """Show another version of the message (``step``: -1 older, 1 newer)."""
+
+        def __init__(self, view: MessageView, step: int) -> None:
+            super().__init__(view)
+            self.step = step
+
+    class Edit(Action):
+        """Edit the message and ask again."""
+
+    class Leave(Action):
+        """Go back to the prompt."""
 
     def __init__(self, message: Message, *, index: int | None = None) -> None:
         super().__init__(classes=f"message -{message.role}")
@@ -152,9 +153,25 @@ class MessageView(Vertical, can_focus=True):
             if fit and isinstance(self.parent, Widget):
                 await fit_gaps(self.parent)
 
-    def action_command(self, command: str) -> None:
-        """Ask the screen to run ``command`` on this message."""
-        self.post_message(self.Command(self, command))
+    def action_copy(self) -> None:
+        """Ask the screen to copy this message."""
+        self.post_message(self.Copy(self))
+
+    def action_copy_code(self) -> None:
+        """Ask the screen to copy this message's next code block."""
+        self.post_message(self.CopyCode(self))
+
+    def action_version(self, step: int) -> None:
+        """Ask the screen to show an older (-1) or newer (1) version."""
+        self.post_message(self.ChangeVersion(self, step))
+
+    def action_edit(self) -> None:
+        """Ask the screen to edit this message."""
+        self.post_message(self.Edit(self))
+
+    def action_leave(self) -> None:
+        """Ask the screen to focus the prompt."""
+        self.post_message(self.Leave(self))
 
     async def action_focus_sibling(self, step: int) -> None:
         """Move focus to the previous or next message."""
@@ -184,59 +201,6 @@ class MessageView(Vertical, can_focus=True):
     def compose_body(self) -> ComposeResult:
         """The body: plain text, never Markdown or markup."""
         yield Static(Content(shown_text(self.message.content)), classes="message-body")
-
-
-class SleepGap(Widget):
-    """The room a run of hibernating (hidden) messages takes, laid out as one widget.
-
-    Textual lays out every displayed child of the conversation on each change of its layout:
-    with 1,000 messages mounted, a hidden message instead of a sleeping one of fixed height
-    took that from 59 ms to 1 ms.
-    """
-
-    DEFAULT_CSS = f"""
-    SleepGap {{
-        margin: {MESSAGE_MARGIN} 0 0 0;
-        height: 0;
-    }}
-    """
-
-
-async def fit_gaps(container: Widget) -> None:
-    """Put a ``SleepGap`` before each run of hibernating messages of ``container``, as tall as it.
-
-    Each message has a top margin of ``MESSAGE_MARGIN`` rows, and so has the gap.
-    """
-    children = list(container.children)
-    runs: list[tuple[int, int]] = []  # (where the run starts in children, the rows it takes)
-    start, rows = -1, 0
-    for position, child in enumerate(children):
-        if isinstance(child, MessageView) and child.hibernating:
-            if start < 0:
-                start, rows = position, -MESSAGE_MARGIN  # the first margin is the gap's own
-            rows += child.sleep_height + MESSAGE_MARGIN
-        elif not isinstance(child, SleepGap) and start >= 0:
-            runs.append((start, rows))
-            start = -1
-    if start >= 0:
-        runs.append((start, rows))
-    kept: set[SleepGap] = set()
-    new: list[tuple[SleepGap, Widget]] = []
-    for start, rows in runs:
-        before = children[start - 1] if start else None
-        gap = before if isinstance(before, SleepGap) and before not in kept else SleepGap()
-        if gap.styles.height is None or gap.styles.height.value != rows:
-            gap.styles.height = rows
-        if gap is before:
-            kept.add(gap)
-        else:
-            new.append((gap, children[start]))
-    stale = [child for child in children if isinstance(child, SleepGap) and child not in kept]
-    with container.app.batch_update():
-        for gap, first in new:
-            await container.mount(gap, before=first)
-        if stale:
-            await container.remove_children(stale)
 
 
 class UserMessage(MessageView):
@@ -296,7 +260,7 @@ class ReplyView(MessageView):
         # everything under it.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
         yield Static(Content(reply_footer(self.message)), classes=footer)
-        self.set_class(bool(self.message.failed_empty), "-failed")
+        self.set_class(not self.streaming and self.message.failed_empty, "-failed")
 
     @property
     def can_hibernate(self) -> bool:

@@ -1,4 +1,4 @@
-"""Make the README's screenshots: ``python -m app.ui.screenshots [FOLDER]`` (default screenshots/).
+"""Make the README's screenshots: ``python tools/screenshots.py [FOLDER]`` (default screenshots/).
 
 Runs the real app headless on the offline demo backend, in a throwaway data folder, and saves
 SVG screenshots of the chat screen mid-stream, the model picker, the session browser and a
@@ -14,6 +14,9 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+# run as a script from the repository: the app is the one beside this folder
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SIZE = (100, 30)
 
@@ -58,7 +61,7 @@ def _sample_sessions(folder: Path) -> None:
 
 
 async def _shoot(out: Path) -> None:
-    from app.api._demo import demo_transport
+    from app.api import DEMO_BASE_URL, ChatClient, demo_transport
     from app.config import load_settings
     from app.ui._app import HCChatApp
     from app.ui.screens._sessions import SessionBrowser
@@ -66,13 +69,14 @@ async def _shoot(out: Path) -> None:
     settings = load_settings(demo=True, model="qwen/qwen3-32b")
     _sample_sessions(settings.sessions_dir)
     # A slower demo stream, so the first picture catches the reply half way.
-    app = HCChatApp(settings, transport=demo_transport(chunk_delay=0.04))
+    client = ChatClient(DEMO_BASE_URL, None, transport=demo_transport(chunk_delay=0.04))
+    app = HCChatApp(settings, client=client)
     async with app.run_test(size=SIZE) as pilot:
         chat = app.chat
         prompt = chat.query_one("#prompt")
         prompt.insert("Show me a Python example of reading a file line by line")  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await _until(pilot.pause, lambda: chat._active is not None and len(chat._active.parts) > 12)
+        await _until(pilot.pause, lambda: chat.reply is not None and chat.reply.deltas > 12)
         await pilot.pause()
         (out / "chat-streaming.svg").write_text(app.export_screenshot(title="hcchat"), "utf-8")
         await _until(pilot.pause, lambda: not chat.streaming)
@@ -88,11 +92,11 @@ async def _shoot(out: Path) -> None:
         await pilot.pause()
         (out / "session-browser.svg").write_text(app.export_screenshot(title="hcchat"), "utf-8")
         await pilot.press("escape")
-        await chat.run_command("model", "demo/thinker")
+        await chat.run_slash("model", "demo/thinker")
         prompt.insert("Why is the sky blue?")  # type: ignore[attr-defined]
         await pilot.press("enter")
         await _until(
-            pilot.pause, lambda: chat._active is not None and len(chat._active.reasoning) > 8
+            pilot.pause, lambda: chat.reply is not None and chat.reply.deltas > 8
         )
         await pilot.pause()
         (out / "reasoning.svg").write_text(app.export_screenshot(title="hcchat"), "utf-8")

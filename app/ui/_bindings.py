@@ -1,0 +1,64 @@
+"""Textual bindings, palette entries and help text, made from the command registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.binding import Binding, BindingType
+
+from app.commands import COMMANDS, Scope, in_scope, title_of
+
+
+def bindings(scope: Scope) -> list[BindingType]:
+    """The ``BINDINGS`` of the node that runs the commands of ``scope``."""
+    return [
+        Binding(
+            command.key,
+            command.action,
+            command.description,
+            show=command.footer,
+            priority=command.priority,
+            id=command.id,
+        )
+        for command in in_scope(scope)
+        if command.key
+    ]
+
+
+_SCOPE_TITLES: dict[Scope, str] = {
+    "chat": "Chat",
+    "message": "On a selected message (Ctrl+Up selects the last one)",
+    "browser": "In the session browser (Ctrl+O)",
+    "app": "Anywhere",
+}
+
+
+def help_text(keys: Mapping[str, str], display: Mapping[str, str]) -> str:
+    """The help screen's text: slash commands, then keys grouped by where they apply.
+
+    ``keys``: the user's ``[keys]`` (id -> key); ``display``: how to show a key (Textual's
+    names, e.g. ``ctrl+o`` -> ``^o``), where known.
+    """
+    slash = [
+        (f"/{command.slash} {command.usage}".rstrip(), command.help)
+        for command in COMMANDS
+        if command.slash
+    ]
+    lines = ["Slash commands (type them into the prompt)", *_rows(slash, 34)]
+    lines.append("  //text sends a message that starts with a slash")
+    for scope in ("chat", "message", "browser", "app"):
+        rows = [
+            (_shown(keys.get(command.id, command.key or ""), display), title_of(command))
+            for command in in_scope(scope)
+            if command.key
+        ]
+        lines += ["", _SCOPE_TITLES[scope], *_rows(rows, 14)]
+    return "\n".join(lines)
+
+
+def _shown(keys: str, display: Mapping[str, str]) -> str:
+    return ", ".join(display.get(key, key) for key in keys.split(","))
+
+
+def _rows(rows: list[tuple[str, str]], width: int) -> list[str]:
+    return [f"  {name:<{width}} {text}" for name, text in rows]
