@@ -44,6 +44,9 @@ if TYPE_CHECKING:
         ModelCache,
     )
     from app.store._reply import (
+        CANCELLED,
+        CLOSED,
+        STREAMING,
         Checkpoints,
         ReplyBuilder,
     )
@@ -56,6 +59,9 @@ if TYPE_CHECKING:
 
 # Each public name and the module that defines it: a module is imported on first use.
 _WHERE: dict[str, str] = {
+    "CANCELLED": "app.store._reply",
+    "CLOSED": "app.store._reply",
+    "STREAMING": "app.store._reply",
     "Checkpoints": "app.store._reply",
     "InvalidSessionId": "app.store._errors",
     "Message": "app.store._model",
@@ -87,7 +93,10 @@ _WHERE: dict[str, str] = {
 }
 
 __all__ = [
+    "CANCELLED",
+    "CLOSED",
     "SCHEMA",
+    "STREAMING",
     "Checkpoints",
     "InvalidSessionId",
     "Message",

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from loopback import LoopbackServer, reply
 
-from app.store._reply import STREAMING
+from app.store import STREAMING
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = [f"w{number:04d}" for number in range(1, 400)]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.store import Checkpoints, Message, ReplyBuilder
-from app.store._reply import CHECKPOINT_EVERY, STREAMING
+from app.store import STREAMING, Checkpoints, Message, ReplyBuilder
+from app.store._reply import CHECKPOINT_EVERY
 
 
 class Clock:

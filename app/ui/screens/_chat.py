@@ -19,8 +19,16 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from app.store import Checkpoints, Message, ReplyBuilder, Session, title_from_prompt, utc_now
-from app.store._reply import CANCELLED, CLOSED
+from app.store import (
+    CANCELLED,
+    CLOSED,
+    Checkpoints,
+    Message,
+    ReplyBuilder,
+    Session,
+    title_from_prompt,
+    utc_now,
+)
 from app.ui._bindings import bindings
 from app.ui.screens._chat_commands import ChatCommands, CommandError, parse_command
 from app.ui.widgets import (
