@@ -173,11 +173,14 @@ class HCChatApp(App[int]):
         session.params = dict(self.settings.params)
         return session
 
-    def save_session(self, session: Session) -> bool:
-        """Save ``session``; any failure is shown, and the session stays in memory to retry."""
+    def save_session(self, session: Session, *, quiet: bool = False) -> bool:
+        """Save ``session``; a failure is shown (unless ``quiet``: it was just shown), and the
+        session stays in memory to retry."""
         try:
             result = self.store.save(session)
         except StoreError as error:
+            if quiet:
+                return False
             self.notify(
                 f"{error}. The conversation is still here; it will be saved with the next message.",
                 title="Not saved",

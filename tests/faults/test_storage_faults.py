@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from loopback import reply
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -192,6 +193,32 @@ async def test_failed_saves_are_reported_and_everything_is_saved_once_the_disk_r
         session_id,
         ["first", "second", "third"],
         [echo("first"), echo("second"), echo("third")],
+    )
+
+
+async def test_a_full_disk_while_a_reply_streams_is_told_once_and_nothing_is_lost(
+    make_app, loopback, store, monkeypatch
+):
+    faults = DiskFaults(store.folder, monkeypatch)
+    # 150 words, one every 30 ms: two checkpoints fall due while it streams
+    text = " ".join(f"w{number:03d}" for number in range(150))
+    app = make_app(read_timeout=5)
+    async with app.run_test(notifications=True) as pilot:
+        await still_works(pilot, "first")
+        session_id = chat(app).session.id
+        loopback.enqueue(reply(text, chunk_size=5, delay=0.03))
+        faults.mode = "full"
+        await send_and_wait(pilot, "a long one", timeout=30)
+        failures = [n for n in notifications(app) if "Could not save" in n]
+        # the prompt's save and the save at the end say so; the checkpoints between do not
+        assert len(failures) == 2, failures
+        faults.mode = None
+        await still_works(pilot, "third")
+    assert_kept(
+        store,
+        session_id,
+        ["first", "a long one", "third"],
+        [echo("first"), text, echo("third")],
     )
 
 

@@ -79,6 +79,7 @@ class ChatScreen(ChatCommands):
         self._streaming: _Streaming | None = None
         self._first_mounted = len(session.messages)
         self._status_timer: Timer | None = None
+        self.saved = True  # the last save worked
 
     @property
     def reply(self) -> ReplyBuilder | None:
@@ -225,7 +226,8 @@ class ChatScreen(ChatCommands):
     def save(self) -> bool:
         """Date the session and save it; a failure is shown, and everything stays in memory."""
         self.session.touch()
-        return self.hcchat.save_session(self.session)
+        self.saved = self.hcchat.save_session(self.session)
+        return self.saved
 
     # ----------------------------------------------------------------- the reply
 
@@ -312,8 +314,9 @@ class ChatScreen(ChatCommands):
             builder.finish(event.reason)
 
     def _checkpoint(self, active: _Streaming) -> None:
+        # a full disk is not reported again every two seconds: only the save at the end says so
         active.session.touch()
-        self.hcchat.save_session(active.session)
+        self.saved = self.hcchat.save_session(active.session, quiet=not self.saved)
 
     def _tell_outcome(self, reply: Message) -> None:
         if reply.error == CANCELLED:
@@ -331,7 +334,7 @@ class ChatScreen(ChatCommands):
         self._streaming = None
         active.builder.end()
         active.session.touch()
-        self.hcchat.save_session(active.session)
+        self.saved = self.hcchat.save_session(active.session)
         self.streaming = False
 
     def stop_reply(self, reason: str) -> None:

@@ -17,12 +17,6 @@ class StatusLine(Widget):
     second while a reply streams).
     """
 
-    DEFAULT_CSS = """
-    StatusLine {
-        height: 1;
-    }
-    """
-
     title: reactive[str] = reactive("")
     model: reactive[str] = reactive("")
     stats: reactive[tuple[str, ...]] = reactive(())
