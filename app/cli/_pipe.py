@@ -106,8 +106,8 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
         session.title = title_from_prompt(prompt)
     reply = Message(role="assistant", content="", model=session.model, created=utc_now())
     session.messages.append(reply)
-    exchange = _Exchange(session, store, reply, settings.api_key, show_reasoning=args.reasoning)
     client = make_client(settings.base_url, settings.api_key, demo=settings.demo)
+    exchange = _Exchange(session, store, reply, settings.api_key, show_reasoning=args.reasoning)
     asyncio.run(exchange.run(client, history, request_params))
     return exchange.report()
 
@@ -166,34 +166,8 @@ class _Exchange:
         caught = self._catch_stops(loop, task)
         try:
             self._save()  # before the request goes out
-            try:
-                await self._stream(client, history, params, Checkpoints())
-            except asyncio.CancelledError:
-                # Ctrl+C (asyncio.run cancels this task on SIGINT) or a signal caught above.
-                task.uncancel()
-                self._stopped(self._stop or _CTRL_C)
-            except APIError as failure:
-                self._failed(redact(str(failure), self._api_key))
-            except BrokenPipeError:  # the reader went away (`| head`): save quietly
-                silence_stdout()
-                self.builder.fail(_OUTPUT_CLOSED)
-                self.code = EXIT_ERROR
-            except UnicodeEncodeError:  # what arrived is still saved
-                self._failed(_CANNOT_SHOW)
-            except OSError as failure:
-                self._failed(f"the reply could not be printed: {describe_os_error(failure)}")
-            except Exception as failure:
-                detail = redact(f"{type(failure).__name__}: {failure}", self._api_key)
-                self._failed(f"hcchat failed while the reply streamed: {detail}")
-            self._end_output()
-            message = self.builder.end()
-            if self.code == EXIT_OK and message.error is not None:  # an empty reply
-                self._failed(message.error)
-            self._save()
-            if self._unsaved is not None:  # the exit code still says how the reply ended
-                self._said = f"the reply could not be saved: {self._unsaved}"
-                if self.code == EXIT_OK:
-                    self.code = EXIT_ERROR
+            await self._stream_or_fail(task, client, history, params)
+            self._settle()
         finally:
             _release_stops(loop, caught)
 
@@ -206,6 +180,34 @@ class _Exchange:
         return self.code
 
     # ----------------------------------------------------------------- streaming
+
+    async def _stream_or_fail(
+        self,
+        task: asyncio.Task[Any],
+        client: ChatClient,
+        history: Sequence[Mapping[str, str]],
+        params: Mapping[str, float | int],
+    ) -> None:
+        """Stream the reply; however it stops, record why on the builder."""
+        try:
+            await self._stream(client, history, params, Checkpoints())
+        except asyncio.CancelledError:
+            # Ctrl+C (asyncio.run cancels this task on SIGINT) or a signal caught above.
+            task.uncancel()
+            self._stopped(self._stop or _CTRL_C)
+        except APIError as failure:
+            self._failed(redact(str(failure), self._api_key))
+        except BrokenPipeError:  # the reader went away (`| head`): save quietly
+            silence_stdout()
+            self.builder.fail(_OUTPUT_CLOSED)
+            self.code = EXIT_ERROR
+        except UnicodeEncodeError:  # what arrived is still saved
+            self._failed(_CANNOT_SHOW)
+        except OSError as failure:
+            self._failed(f"the reply could not be printed: {describe_os_error(failure)}")
+        except Exception as failure:
+            detail = redact(f"{type(failure).__name__}: {failure}", self._api_key)
+            self._failed(f"hcchat failed while the reply streamed: {detail}")
 
     async def _stream(
         self,
@@ -259,12 +261,26 @@ class _Exchange:
 
     # ----------------------------------------------------------------- ways out
 
+    def _settle(self) -> None:
+        """End the output and the reply, and save it; a failed save is the line to report."""
+        self._end_output()
+        message = self.builder.end()
+        if self.code == EXIT_OK and message.error is not None:  # an empty reply
+            self.code, self._said = EXIT_ERROR, message.error
+        self._save()
+        if self._unsaved is not None:  # the exit code still says how the reply ended
+            self._said = f"the reply could not be saved: {self._unsaved}"
+            if self.code == EXIT_OK:
+                self.code = EXIT_ERROR
+
     def _failed(self, error: str) -> None:
+        """The reply failed with ``error``: say it, exit 1."""
         self.builder.fail(error)
         self.code = EXIT_ERROR
         self._said = error
 
     def _stopped(self, stop: _Stop) -> None:
+        """The reply was stopped on purpose (Ctrl+C, a signal): say what is kept."""
         self.builder.fail(stop.error, cancelled=True)
         self.code = stop.code
         if self.builder.error is None:  # the model had finished: the reply is whole
@@ -292,6 +308,7 @@ class _Exchange:
         return caught
 
     def _on_signal(self, task: asyncio.Task[Any], stop: _Stop) -> None:
+        """A stop signal arrived: remember which (the first one counts) and cancel the stream."""
         if self._stop is None and not task.done():
             self._stop = stop
             task.cancel()
