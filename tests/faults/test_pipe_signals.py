@@ -172,7 +172,7 @@ def test_a_signal_mid_stream_saves_every_word_printed_and_says_why(
     assert_keeps_what_was_printed(run, answer, stopped)
     assert answer["content"] == run.printed().removesuffix("\n")  # the last save had them all
     assert answer["error"] == error
-    assert loopback.requests[0].disconnected
+    wait_until(lambda: loopback.requests[0].disconnected, "the server saw the connection close")
 
 
 def test_kill_9_mid_stream_leaves_the_last_checkpoint_marked_as_still_streaming(
