@@ -176,10 +176,13 @@ def hcchat(
     """Run ``hcchat ARGS`` in-process against the loopback server, key in HCCHAT_API_KEY.
 
     The full-screen app is replaced by a stub (recorded in ``hcchat.started``); pipe mode's
-    client gets the suite's short timeouts and retry waits.
+    client (``app.cli._pipe.make_client``, the seam) gets the suite's short timeouts and retry
+    waits.
     """
     import app.cli
+    import app.cli._pipe
     import app.ui
+    from app.api import make_client
 
     monkeypatch.setenv("HCCHAT_API_KEY", SECRET)
     monkeypatch.setenv("HCCHAT_BASE_URL", loopback.base_url)
@@ -191,11 +194,12 @@ def hcchat(
         started.append((settings, session_id, resume_latest))
         return 0
 
-    def fast_client(settings: Settings) -> ChatClient:
-        return ChatClient(
-            settings.base_url,
-            settings.api_key,
-            transport=httpx.AsyncHTTPTransport(verify=_tls_context()),
+    def fast_client(base_url: str, api_key: str | None, *, demo: bool = False) -> ChatClient:
+        return make_client(
+            base_url,
+            api_key,
+            demo=demo,
+            transport=None if demo else httpx.AsyncHTTPTransport(verify=_tls_context()),
             connect_timeout=CONNECT_TIMEOUT,
             read_timeout=READ_TIMEOUT,
             backoff=0.01,
@@ -203,7 +207,7 @@ def hcchat(
         )
 
     monkeypatch.setattr(app.ui, "run_app", fake_run_app)
-    monkeypatch.setattr(app.cli, "_make_client", fast_client)
+    monkeypatch.setattr(app.cli._pipe, "make_client", fast_client)
 
     def run(*arguments: str) -> CliRun:
         capsys.readouterr()

@@ -1,0 +1,343 @@
+"""Pipe mode, ``hcchat -p``: one prompt, its reply streamed to stdout, the exchange saved.
+
+Nothing is lost: the session (the prompt, and the reply marked incomplete) is saved before the
+request goes out, checkpointed every couple of seconds while the reply streams, and saved on
+every way out: the end of the reply, an API error, Ctrl+C, SIGTERM, SIGHUP, a closed stdout, an
+unexpected exception. After ``kill -9`` the last checkpoint says the reply was still streaming.
+
+This module is imported only when pipe mode runs, so it imports the client and the store at
+the top. Tests give it another client by replacing :data:`make_client`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, TextIO
+
+from app.api import (
+    APIError,
+    ChatClient,
+    ContentDelta,
+    ContentWasReasoning,
+    Finish,
+    ReasoningDelta,
+    StreamEvent,
+    Usage,
+    make_client,
+    redact,
+)
+from app.cli._dispatch import load_session, read_stdin
+from app.cli._errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    describe_os_error,
+    say_error,
+    silence_stdout,
+)
+from app.config import Settings
+from app.store import (
+    Checkpoints,
+    Message,
+    ReplyBuilder,
+    Session,
+    SessionStore,
+    StoreError,
+    title_from_prompt,
+    utc_now,
+)
+from app.text import display_safe
+
+__all__ = ["make_client", "pipe_mode"]
+
+_Handler = Callable[[int, FrameType | None], Any] | int
+
+
+@dataclass(frozen=True, slots=True)
+class _Stop:
+    """A way the user (or the system) stopped the reply: what the message keeps, what stderr
+    says, and the exit code."""
+
+    error: str
+    said: str
+    code: int
+
+
+_CTRL_C = _Stop("cancelled", "cancelled", EXIT_INTERRUPTED)
+# Signals that stop a reply cleanly, so the file says why it is partial.
+_STOPS = {
+    signal.SIGTERM: _Stop(
+        "hcchat was stopped (SIGTERM) while the reply streamed",
+        "stopped (SIGTERM)",
+        128 + signal.SIGTERM,
+    ),
+    signal.SIGHUP: _Stop(
+        "the terminal was closed (SIGHUP) while the reply streamed",
+        "the terminal was closed (SIGHUP)",
+        128 + signal.SIGHUP,
+    ),
+}
+_OUTPUT_CLOSED = "output closed before the reply was complete"
+_CANNOT_SHOW = "the terminal cannot show this text; set PYTHONIOENCODING=utf-8"
+
+
+def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
+    """Send one prompt, stream the reply to stdout, and save the exchange as a session."""
+    if not args.prompt and (sys.stdin is None or sys.stdin.isatty()):
+        raise CommandError("no prompt: give it as arguments or pipe it in", EXIT_USAGE)
+    prompt = " ".join(args.prompt) if args.prompt else read_stdin()
+    if not prompt.strip():
+        raise CommandError("no prompt: give it as arguments or pipe it in", EXIT_USAGE)
+    store = SessionStore(settings.sessions_dir)
+    session = _pipe_session(args, settings, store)
+    request_params = {**settings.params, **session.params}
+    history = [*session.api_messages(), {"role": "user", "content": prompt}]
+    session.messages.append(Message(role="user", content=prompt, created=utc_now()))
+    if not session.title:
+        session.title = title_from_prompt(prompt)
+    reply = Message(role="assistant", content="", model=session.model, created=utc_now())
+    session.messages.append(reply)
+    client = make_client(settings.base_url, settings.api_key, demo=settings.demo)
+    exchange = _Exchange(session, store, reply, settings.api_key, show_reasoning=args.reasoning)
+    asyncio.run(exchange.run(client, history, request_params))
+    return exchange.report()
+
+
+def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionStore) -> Session:
+    """The session the prompt goes into: the one asked for, the latest, or a new one."""
+    session: Session | None = None
+    if args.session is not None:
+        session = load_session(store, args.session)
+    elif args.resume_latest:
+        latest = store.latest()
+        if latest is not None:
+            session = load_session(store, latest.id)
+    if session is None:
+        session = Session.new(settings.model, settings.system_prompt)
+        session.params = dict(settings.params)
+    elif args.model is not None:
+        session.model = settings.model
+    return session
+
+
+class _Exchange:
+    """One prompt and its reply: printed as it streams, saved before, during and after."""
+
+    def __init__(
+        self,
+        session: Session,
+        store: SessionStore,
+        reply: Message,
+        api_key: str | None,
+        *,
+        show_reasoning: bool,
+    ) -> None:
+        self.session = session
+        self.store = store
+        self.builder = ReplyBuilder(reply)
+        self.code = EXIT_OK
+        self._api_key = api_key
+        self._show_reasoning = show_reasoning
+        self._wrote_reasoning = False
+        self._stop: _Stop | None = None
+        self._said: str | None = None  # the one line stderr gets at the end
+        self._notes: list[str] = []
+        self._unsaved: str | None = None  # why the last save failed
+
+    async def run(
+        self,
+        client: ChatClient,
+        history: Sequence[Mapping[str, str]],
+        params: Mapping[str, float | int],
+    ) -> None:
+        """Save the prompt, stream the reply, then save it however the stream ended."""
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        caught = self._catch_stops(loop, task)
+        try:
+            self._save()  # before the request goes out
+            await self._stream_or_fail(task, client, history, params)
+            self._settle()
+        finally:
+            _release_stops(loop, caught)
+
+    def report(self) -> int:
+        """Print what the user should know (one line, after any notes); the exit code."""
+        for note in dict.fromkeys(self._notes):
+            say_error(note)
+        if self._said is not None:
+            say_error(self._said)
+        return self.code
+
+    # ----------------------------------------------------------------- streaming
+
+    async def _stream_or_fail(
+        self,
+        task: asyncio.Task[Any],
+        client: ChatClient,
+        history: Sequence[Mapping[str, str]],
+        params: Mapping[str, float | int],
+    ) -> None:
+        """Stream the reply; however it stops, record why on the builder."""
+        try:
+            await self._stream(client, history, params, Checkpoints())
+        except asyncio.CancelledError:
+            # Ctrl+C (asyncio.run cancels this task on SIGINT) or a signal caught above.
+            task.uncancel()
+            self._stopped(self._stop or _CTRL_C)
+        except APIError as failure:
+            self._failed(redact(str(failure), self._api_key))
+        except BrokenPipeError:  # the reader went away (`| head`): save quietly
+            silence_stdout()
+            self.builder.fail(_OUTPUT_CLOSED)
+            self.code = EXIT_ERROR
+        except UnicodeEncodeError:  # what arrived is still saved
+            self._failed(_CANNOT_SHOW)
+        except OSError as failure:
+            self._failed(f"the reply could not be printed: {describe_os_error(failure)}")
+        except Exception as failure:
+            detail = redact(f"{type(failure).__name__}: {failure}", self._api_key)
+            self._failed(f"hcchat failed while the reply streamed: {detail}")
+
+    async def _stream(
+        self,
+        client: ChatClient,
+        history: Sequence[Mapping[str, str]],
+        params: Mapping[str, float | int],
+        checkpoints: Checkpoints,
+    ) -> None:
+        """Stream the reply into the builder, printing it, checkpointing the session."""
+        model = self.session.model
+        async with client, aclosing(client.stream_chat(model, history, params)) as events:
+            async for event in events:
+                self._take(event)
+                if checkpoints.due(self.builder):
+                    checkpoints.saving(self.builder, self._save)
+
+    def _take(self, event: StreamEvent) -> None:
+        """Feed ``event`` to the builder and print what it adds."""
+        builder = self.builder
+        if isinstance(event, ContentDelta):
+            builder.add_content(event.text)
+            if self._wrote_reasoning:
+                _write(sys.stderr, "\n")
+                self._wrote_reasoning = False
+            _write(sys.stdout, display_safe(event.text))
+        elif isinstance(event, ReasoningDelta):
+            shown = self._show_reasoning and not builder.message.content
+            builder.add_reasoning(event.text)
+            if shown:
+                _write(sys.stderr, display_safe(event.text))
+                self._wrote_reasoning = True
+        elif isinstance(event, ContentWasReasoning):
+            # already printed, but saved as what it was: reasoning, never sent back
+            builder.content_was_reasoning()
+            _write(sys.stdout, "\n\n")
+        elif isinstance(event, Usage):
+            builder.usage(event.as_dict())
+        elif isinstance(event, Finish):
+            builder.finish(event.reason)
+
+    def _end_output(self) -> None:
+        """End the printed reply (and any reasoning) with a newline."""
+        try:
+            if self._wrote_reasoning:
+                _write(sys.stderr, "\n")
+            text = self.builder.message.content
+            if text and not text.endswith("\n"):
+                _write(sys.stdout, "\n")
+        except (OSError, ValueError):  # the reader or the terminal is gone
+            silence_stdout()
+
+    # ----------------------------------------------------------------- ways out
+
+    def _settle(self) -> None:
+        """End the output and the reply, and save it; a failed save is the line to report."""
+        self._end_output()
+        message = self.builder.end()
+        if self.code == EXIT_OK and message.error is not None:  # an empty reply
+            self.code, self._said = EXIT_ERROR, message.error
+        self._save()
+        if self._unsaved is not None:  # the exit code still says how the reply ended
+            self._said = f"the reply could not be saved: {self._unsaved}"
+            if self.code == EXIT_OK:
+                self.code = EXIT_ERROR
+
+    def _failed(self, error: str) -> None:
+        """The reply failed with ``error``: say it, exit 1."""
+        self.builder.fail(error)
+        self.code = EXIT_ERROR
+        self._said = error
+
+    def _stopped(self, stop: _Stop) -> None:
+        """The reply was stopped on purpose (Ctrl+C, a signal): say what is kept."""
+        self.builder.fail(stop.error, cancelled=True)
+        self.code = stop.code
+        if self.builder.error is None:  # the model had finished: the reply is whole
+            kept = "the reply"
+        elif self.builder.received_text:
+            kept = "the partial reply"
+        else:
+            kept = "the prompt"
+        self._said = f"{stop.said}; {kept} is saved"
+
+    def _catch_stops(
+        self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]
+    ) -> list[tuple[signal.Signals, _Handler]]:
+        """Make SIGTERM and SIGHUP cancel the stream (and say why), so the reply is saved."""
+        caught: list[tuple[signal.Signals, _Handler]] = []
+        for signum, stop in _STOPS.items():
+            previous = signal.getsignal(signum)
+            if previous == signal.SIG_IGN:  # e.g. SIGHUP under nohup: not meant to stop us
+                continue
+            try:
+                loop.add_signal_handler(signum, self._on_signal, task, stop)
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+                continue
+            caught.append((signum, signal.SIG_DFL if previous is None else previous))
+        return caught
+
+    def _on_signal(self, task: asyncio.Task[Any], stop: _Stop) -> None:
+        """A stop signal arrived: remember which (the first one counts) and cancel the stream."""
+        if self._stop is None and not task.done():
+            self._stop = stop
+            task.cancel()
+
+    # ----------------------------------------------------------------- saving
+
+    def _save(self) -> None:
+        """Save the session as it is now; a failure is remembered, reported if the last fails."""
+        self.session.touch()
+        try:
+            saved = self.store.save(self.session)
+        except StoreError as failure:
+            self._unsaved = str(failure)
+            return
+        self._unsaved = None
+        if saved.note:
+            self._notes.append(saved.note)
+
+
+def _release_stops(
+    loop: asyncio.AbstractEventLoop, caught: list[tuple[signal.Signals, _Handler]]
+) -> None:
+    """Give the signals back to whoever handled them before."""
+    for signum, previous in caught:
+        loop.remove_signal_handler(signum)
+        signal.signal(signum, previous)
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write and flush at once, so streamed text shows as it arrives."""
+    stream.write(text)
+    stream.flush()

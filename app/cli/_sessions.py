@@ -1,0 +1,146 @@
+"""The ``hcchat sessions`` subcommands: list, show, export and import saved conversations."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from app.cli._dispatch import load_session, load_settings, missing_session, read_stdin
+from app.cli._errors import EXIT_OK, CommandError
+from app.text import display_safe, one_line
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from app.store import Session, SessionStore
+
+TITLE_LENGTH = 60
+
+
+def list_sessions(store: SessionStore) -> int:
+    """Print a table of readable sessions, then one line per unreadable file."""
+    from app.store import SessionSummary
+
+    entries = store.list()
+    summaries = [entry for entry in entries if isinstance(entry, SessionSummary)]
+    unreadable = [entry for entry in entries if not isinstance(entry, SessionSummary)]
+    if not entries:
+        print(f"No saved sessions in {store.folder}.")
+        return EXIT_OK
+    if summaries:
+        rows = [("ID", "UPDATED", "MESSAGES", "MODELS", "TITLE")]
+        for summary in summaries:
+            rows.append(
+                (
+                    one_line(summary.id, 80),
+                    _local_time(summary.updated),
+                    str(summary.message_count),
+                    one_line(", ".join(summary.models), 80) or "-",
+                    one_line(summary.title, TITLE_LENGTH) or "(untitled)",
+                )
+            )
+        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        for row in rows:
+            cells = [
+                row[0].ljust(widths[0]),
+                row[1].ljust(widths[1]),
+                row[2].rjust(widths[2]),
+                row[3].ljust(widths[3]),
+                row[4],
+            ]
+            print("  ".join(cells).rstrip())
+    for entry in unreadable:
+        print(f"{one_line(entry.path.name, 200)}  unreadable: {one_line(entry.reason, 400)}")
+    return EXIT_OK
+
+
+def show_session(store: SessionStore, session_id: str) -> int:
+    """Print a session as readable plain text."""
+    session = load_session(store, session_id)
+    print(_render_session(session), end="")
+    return EXIT_OK
+
+
+def _render_session(session: Session) -> str:
+    """A session as plain text: a header, then each message with its role and model."""
+    lines = [
+        f"Session  {one_line(session.id, 80)}",
+        f"Title    {one_line(session.title, 200) or '(untitled)'}",
+        f"Created  {_local_time(session.created)}",
+        f"Updated  {_local_time(session.updated)}",
+        f"Model    {one_line(session.model, 200)}",
+    ]
+    if session.params:
+        params = ", ".join(f"{name}={value}" for name, value in session.params.items())
+        lines.append(f"Params   {one_line(params, 200)}")
+    for message in session.messages:
+        lines.append("")
+        heading = message.role
+        if message.role == "assistant" and message.model:
+            heading += f" · {message.model}"
+        if message.created is not None:
+            heading += f" · {_local_time(message.created)}"
+        lines.append(f"--- {one_line(heading, 200)} ---")
+        if message.reasoning:
+            lines.append("[reasoning]")
+            lines.append(display_safe(message.reasoning).rstrip("\n"))
+            lines.append("[answer]")
+        if message.content:
+            lines.append(display_safe(message.content).rstrip("\n"))
+        if message.incomplete or message.error:
+            reason = one_line(message.error or "stopped early", 400)
+            lines.append(f"[incomplete: {reason}]")
+        if message.alternatives:
+            count = len(message.alternatives)
+            lines.append(f"[{count} earlier version{'s' if count != 1 else ''} of this reply]")
+    return "\n".join(lines) + "\n"
+
+
+def export_session(store: SessionStore, session_id: str, fmt: str, output: str | None) -> int:
+    """Write a session as Markdown or JSON to stdout or a file."""
+    from app.store import to_json, to_markdown
+
+    if output is not None and output != "-":
+        from pathlib import Path
+
+        from app.store import SessionNotFound, SessionUnreadable, StoreWriteError
+
+        try:
+            store.export(session_id, Path(output), fmt)
+        except (SessionNotFound, SessionUnreadable) as error:
+            raise missing_session(session_id, error) from None
+        except StoreWriteError as error:
+            raise CommandError(f"cannot write {output}: {error.reason or error}") from None
+        return EXIT_OK
+    session = load_session(store, session_id)
+    text = to_json(session) if fmt == "json" else to_markdown(session)
+    if not text.endswith("\n"):
+        text += "\n"
+    sys.stdout.write(display_safe(text) if sys.stdout.isatty() else text)
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def import_session(store: SessionStore, source: str) -> int:
+    """Save a JSON export or an OpenAI-style messages array as a new session; print its id."""
+    from app.store import from_json
+
+    if source == "-":
+        text = read_stdin()
+    else:
+        try:
+            with open(source, "rb") as file:
+                text = file.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise CommandError(f"{source} is not UTF-8 text") from None
+        except OSError as error:
+            raise CommandError(f"cannot read {source}: {error.strerror or error}") from None
+    session = from_json(text, model=load_settings(demo=True).model)
+    saved = store.save(session)
+    print(saved.session_id)
+    return EXIT_OK
+
+
+def _local_time(moment: datetime) -> str:
+    """``moment`` in local time as ``YYYY-MM-DD HH:MM``."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
