@@ -23,6 +23,7 @@ from textual.widgets import Collapsible, Markdown
 
 from app.store import Message, Session
 from app.ui._app import HCChatApp
+from app.ui._textual_private import render_screen_strips
 from app.ui.markdown import MarkdownBody, MarkdownChunk, _body, _chunk
 from app.ui.markdown._body import split_appended, split_chunks
 from app.ui.markdown._layout import layout_markdown
@@ -153,7 +154,7 @@ class _Pair(App[None]):
 def _rows(app: App[None], widget: Widget) -> list[str]:
     """The text of the screen rows that ``widget`` covers."""
     region = widget.region
-    strips = app.screen._compositor.render_strips()
+    strips = render_screen_strips(app.screen)
     rows = ["".join(segment.text for segment in strip) for strip in strips]
     return [row[region.x : region.right].rstrip() for row in rows[region.y : region.bottom]]
 
@@ -221,7 +222,7 @@ async def test_a_code_block_growing_in_a_stream_is_highlighted_again_when_it_end
 def _cells(app: App[None], widget: Widget) -> list[tuple[int, int, str, tuple[object, ...]]]:
     """Every visible character that ``widget`` shows: row, column, character, and its style."""
     region = widget.region
-    strips = app.screen._compositor.render_strips()
+    strips = render_screen_strips(app.screen)
     cells = []
     for y, strip in enumerate(strips[region.y : region.bottom]):
         x = 0
