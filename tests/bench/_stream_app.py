@@ -36,8 +36,8 @@ from textual.app import App
 
 from app.config import Settings
 from app.ui._app import HCChatApp
+from app.ui.markdown import MarkdownBody
 from app.ui.widgets import PromptArea, ReplyView
-from app.ui.widgets._markdown_body import MarkdownBody
 
 frames: list[float] = []
 appends: list[tuple[float, int, int]] = []

@@ -7,6 +7,7 @@ import tomllib
 from loopback import drop, error, reply, stall
 from pilot import received
 
+from app.ui._textual_private import notifications
 from app.ui.widgets import ReplyView, UserMessage
 
 from .conftest import chat, send, send_and_wait, wait_for
@@ -180,7 +181,7 @@ async def test_set_rejects_bad_values_and_sends_good_ones(make_app, loopback):
         await send(pilot, "/set temperature abc")
         await pilot.pause()
         assert chat(app).session.params == {}
-        assert any("temperature must be" in n.message for n in app._notifications)
+        assert any("temperature must be" in n.message for n in notifications(app))
         await send(pilot, "/set temperature 3")
         await pilot.pause()
         assert chat(app).session.params == {}
@@ -210,7 +211,7 @@ async def test_unknown_slash_command_is_explained(make_app, loopback):
     async with app.run_test() as pilot:
         await send(pilot, "/frobnicate")
         await pilot.pause()
-        assert any("Unknown command /frobnicate" in n.message for n in app._notifications)
+        assert any("Unknown command /frobnicate" in n.message for n in notifications(app))
     assert loopback.requests == []
 
 

@@ -23,9 +23,11 @@ from textual.widgets import Collapsible, Markdown
 
 from app.store import Message, Session
 from app.ui._app import HCChatApp
-from app.ui.widgets import MessageView, ReplyView, SleepGap, _markdown_body
-from app.ui.widgets._markdown_body import MarkdownBody, MarkdownChunk, split_appended, split_chunks
-from app.ui.widgets._markdown_lines import layout_markdown
+from app.ui._textual_private import render_screen_strips
+from app.ui.markdown import MarkdownBody, MarkdownChunk, _body, _chunk
+from app.ui.markdown._body import split_appended, split_chunks
+from app.ui.markdown._layout import layout_markdown
+from app.ui.widgets import MessageView, ReplyView, SleepGap
 
 from .conftest import chat, screen_text, send_and_wait, wait_for
 
@@ -152,14 +154,14 @@ class _Pair(App[None]):
 def _rows(app: App[None], widget: Widget) -> list[str]:
     """The text of the screen rows that ``widget`` covers."""
     region = widget.region
-    strips = app.screen._compositor.render_strips()
+    strips = render_screen_strips(app.screen)
     rows = ["".join(segment.text for segment in strip) for strip in strips]
     return [row[region.x : region.right].rstrip() for row in rows[region.y : region.bottom]]
 
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(_markdown_body, "CHUNK_CHARS", 60)
+    monkeypatch.setattr(_body, "CHUNK_CHARS", 60)
 
 
 async def test_a_chunked_body_looks_like_textuals_markdown_widget(small_chunks):
@@ -186,7 +188,7 @@ async def test_a_streamed_body_ends_looking_like_textuals_markdown_widget(small_
             if pieces.random() < 0.3:
                 await pilot.pause()
             start = end
-        body.settle()  # the stream ended: the code block it grew gets all its colours
+        await body.stop()  # the stream ended: the code block it grew gets all its colours
         await pilot.pause(0.2)
         assert len(body.chunks) > 4
         assert body.source == DOCUMENT
@@ -211,7 +213,7 @@ async def test_a_code_block_growing_in_a_stream_is_highlighted_again_when_it_end
         whole = app.query_one("#whole", Markdown)
         assert _rows(app, body) == _rows(app, whole)  # every line is there
         assert _cells(app, body) != _cells(app, whole)  # some coloured as code, not docstring
-        body.settle()
+        await body.stop()
         await pilot.pause(0.1)
         ours, textuals = _cells(app, body), _cells(app, whole)
         assert all(_alike(mine[3], theirs[3]) for mine, theirs in zip(ours, textuals, strict=True))
@@ -220,7 +222,7 @@ async def test_a_code_block_growing_in_a_stream_is_highlighted_again_when_it_end
 def _cells(app: App[None], widget: Widget) -> list[tuple[int, int, str, tuple[object, ...]]]:
     """Every visible character that ``widget`` shows: row, column, character, and its style."""
     region = widget.region
-    strips = app.screen._compositor.render_strips()
+    strips = render_screen_strips(app.screen)
     cells = []
     for y, strip in enumerate(strips[region.y : region.bottom]):
         x = 0
@@ -388,13 +390,13 @@ async def test_moving_up_from_a_message_wakes_the_sleeping_one_above(make_app):
 
 async def test_a_woken_message_takes_its_lines_from_the_cache(make_app, monkeypatch):
     laid_out: list[str] = []
-    layout = _markdown_body.layout_markdown
+    layout = _chunk.layout_markdown
 
     def counting(text: str, *args: object, **kwargs: object) -> object:
         laid_out.append(text)
         return layout(text, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_markdown_body, "layout_markdown", counting)
+    monkeypatch.setattr(_chunk, "layout_markdown", counting)
     app = make_app(_long_session(40, LONG_REPLY))
     async with app.run_test(size=(80, 24)) as pilot:
         _, views = await _at_the_end(pilot, app)

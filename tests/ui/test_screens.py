@@ -11,6 +11,7 @@ from loopback import reply
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from app.store import Message, Session
+from app.ui._textual_private import notifications
 from app.ui.screens import (
     ConfirmScreen,
     HelpScreen,
@@ -202,7 +203,7 @@ async def test_browser_shows_unreadable_files_and_refuses_to_open_or_delete_them
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SessionBrowser)
-        assert any("cannot be read" in n.message for n in app._notifications)
+        assert any("cannot be read" in n.message for n in notifications(app))
     assert broken.read_bytes() == b"schema = 1\ntitle = [oops"
 
 

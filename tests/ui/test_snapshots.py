@@ -17,8 +17,8 @@ from loopback import stall
 from textual.widgets import Input, TextArea
 
 from app.store import Message, Session
+from app.ui.markdown import _blocks
 from app.ui.screens import ChatScreen, ModelPicker, SessionBrowser, _chat
-from app.ui.widgets import _markdown_lines
 
 SIZE = (100, 30)
 WHEN = datetime(2026, 11, 24, 19, 30, 5, tzinfo=UTC)
@@ -75,7 +75,7 @@ async def _until(pilot, check) -> None:
 def test_chat_screen_mid_stream(snap_compare, make_app, loopback, monkeypatch):
     partial = "Here is a list:\n\n- one `code` item\n- a second item\n\n```python\nprint('hi')"
     # a growing code block is highlighted again after a pause, which timing decides: not here
-    monkeypatch.setattr(_markdown_lines, "HIGHLIGHT_EVERY", 0)
+    monkeypatch.setattr(_blocks, "HIGHLIGHT_EVERY", 0)
     loopback.enqueue(stall(_events(partial), seconds=30))
     app = make_app(_session())
 

@@ -18,8 +18,8 @@ from app.params import PARAMS, parse_param
 from app.store import Message, Session, utc_now
 from app.text import code_blocks, one_line
 from app.ui._bindings import help_text
+from app.ui.markdown import MarkdownChunk
 from app.ui.widgets import Conversation, MessageView, PromptArea, ReplyView, UserMessage
-from app.ui.widgets._markdown_body import MarkdownChunk
 from app.ui.widgets._sleep import fit_gaps
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from textual.message import Message as UIMessage
 from textual.timer import Timer
 from textual.widget import Widget
 
-from app.ui.widgets._markdown_body import MarkdownBody
+from app.ui.markdown import MarkdownBody
 from app.ui.widgets._messages import MessageView
 from app.ui.widgets._sleep import MESSAGE_MARGIN, SleepGap, fit_gaps, follows_bottom
 

@@ -19,19 +19,20 @@ from textual.widgets import Collapsible, Static
 from app.store import Message
 from app.text import display_safe
 from app.ui._bindings import bindings
-from app.ui.widgets._markdown_body import MarkdownBody, drop_children
+from app.ui._textual_private import drop_children
+from app.ui.markdown import MarkdownBody
 from app.ui.widgets._sleep import fit_gaps
 
 # Deltas are gathered for this long before they are shown: a fast stream then costs about 20
 # appends a second instead of one per token, and typing stays responsive.
 FLUSH_INTERVAL = 0.05
-# Each append lays out the tail of the reply again (see _markdown_body). The interval
+# Each append lays out the tail of the reply again (see app.ui.markdown). The interval
 # stretches (up to MAX_FLUSH_INTERVAL) to keep the app's CPU near RENDER_SHARE of a core while
 # a long reply streams; the last delta is still shown at once when the stream ends.
 MAX_FLUSH_INTERVAL = 1.0
 RENDER_SHARE = 0.15
 # One append takes at most FLUSH_CHARS characters: a burst is shown in slices that let keys
-# through. The body is chunked (see _markdown_body), so an append costs about the same however
+# through. The body is chunked (see app.ui.markdown), so an append costs about the same however
 # long the reply already is.
 FLUSH_CHARS = 6000
 # The pause between the slices of a burst: long enough for a key or a frame to get in.
@@ -395,8 +396,8 @@ class ReplyView(MessageView):
             self._flush_timer.stop()
             self._flush_timer = None
         body = self.body
-        body.settle()
-        self.reasoning_body.settle()
+        await body.stop()
+        await self.reasoning_body.stop()
         self.streaming = False
         self.query_one(".message-footer", Static).remove_class("-streaming")
         self.refresh_message()

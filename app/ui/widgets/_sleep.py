@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
+from app.ui._textual_private import anchor_released, is_anchored
+
 # Rows between two messages: a message's top margin (styles/chat.tcss); a SleepGap has it too.
 MESSAGE_MARGIN = 1
 
@@ -75,4 +77,4 @@ def follows_bottom(pane: Widget) -> bool:
 
     Textual has no public test for an anchor the reader released by scrolling.
     """
-    return pane.is_anchored and not pane._anchor_released
+    return is_anchored(pane) and not anchor_released(pane)

@@ -1,0 +1,181 @@
+"""The blocks that take more than wrapping text: code blocks (highlighted) and tables.
+
+Code is highlighted as Textual's ``MarkdownFence`` highlights it: with ``HighlightTheme``,
+whose token styles are theme variables (``$text-accent``) resolved as rows are drawn, so dark
+and light themes each get their colours; with an ANSI theme, with Textual's ANSI highlight
+themes for a dark or a light terminal, whose styles are fixed ANSI colours. ``code_theme``
+picks one, and the lines laid out with it are kept per code theme.
+
+``textual.highlight`` imports Pygments, which hcchat does not load until code is shown (the
+start-up benchmark checks): it is imported where code is highlighted, not here.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Literal
+
+from textual.content import Content
+
+from app.ui.markdown._parse import Block, inline_content
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+    from textual.highlight import HighlightTheme
+
+# Which of Textual's highlight themes code is highlighted with (see ``code_theme``).
+CodeTheme = Literal["textual", "ansi-dark", "ansi-light"]
+
+HR_CHAR = "─"
+# Table keylines: top, header rule, between rows, bottom; each as (left, join, right).
+TABLE_TOP = ("┌", "┬", "┐")
+TABLE_RULE = ("├", "┼", "┤")
+TABLE_BOTTOM = ("└", "┴", "┘")
+TABLE_EDGE = "│"
+# While a code block grows in a stream, it is highlighted in full at most this often; the lines
+# that come in between are highlighted on their own (highlighting the whole block on every
+# append was most of what an append cost).
+HIGHLIGHT_EVERY = 0.25
+# A table column is not squeezed narrower than this (it wraps instead).
+MIN_COLUMN = 3
+
+
+def code_theme(*, ansi: bool, dark: bool) -> CodeTheme:
+    """The token styles for code under an app theme, as ``MarkdownFence.highlight`` picks them.
+
+    ``ansi``: the app shows native ANSI colours (``App.native_ansi_color``); ``dark``: the
+    theme is dark (``App.current_theme.dark``).
+    """
+    if not ansi:
+        return "textual"
+    return "ansi-dark" if dark else "ansi-light"
+
+
+def _highlight_theme(theme: CodeTheme) -> type[HighlightTheme]:
+    from textual import highlight
+
+    if theme == "ansi-dark":
+        return highlight.ANSIDarkHighlightTheme
+    if theme == "ansi-light":
+        return highlight.ANSILightHighlightTheme
+    return highlight.HighlightTheme
+
+
+def highlight_lines(code: str, language: str, theme: CodeTheme = "textual") -> list[Content]:
+    """``code`` highlighted as Textual's Markdown highlights a code block, one Content a line."""
+    from textual.highlight import highlight
+
+    content = highlight(code, language=language or None, theme=_highlight_theme(theme))
+    return content.split("\n", allow_blank=True)
+
+
+class CodeHighlighter:
+    """Highlights the code blocks of one chunk in one code theme, cheaply while it streams.
+
+    While ``streaming``, the last code block is highlighted in full only now and then; in
+    between, new lines are highlighted on their own, and ``stale`` says a layout used such lines.
+    """
+
+    def __init__(self, theme: CodeTheme = "textual") -> None:
+        self.theme = theme
+        self.streaming = False
+        self.stale = False
+        self._last: tuple[str, str, CodeTheme, list[Content], float] | None = None
+
+    def lines(self, code: str, language: str) -> list[Content]:
+        """The lines of ``code``, highlighted (see the class's notes)."""
+        last = self._last
+        theme = self.theme
+        if self.streaming and last is not None:
+            last_code, last_language, last_theme, last_lines, when = last
+            fresh = time.monotonic() - when < HIGHLIGHT_EVERY
+            same = language == last_language and theme == last_theme
+            if fresh and same and code.startswith(last_code):
+                done = last_lines[:-1]  # the last line may have been cut short
+                rest = code.split("\n")[len(done) :]
+                self.stale = True
+                # the new lines, highlighted on their own: right but for a construct that
+                # spans them and the lines before (a docstring), put right by the next full pass
+                lines = done + highlight_lines("\n".join(rest), language, theme)
+                self._last = (code, language, theme, lines, when)
+                return lines
+        lines = highlight_lines(code, language, theme)
+        self._last = (code, language, theme, lines, time.monotonic())
+        return lines
+
+
+def pad(line: Content, width: int) -> Content:
+    """``line`` with spaces after it to ``width`` cells (so a background fills the width)."""
+    short = width - line.cell_length
+    return line.pad_right(short) if short > 0 else line
+
+
+def wrap(content: Content, width: int) -> list[Content]:
+    """``content`` wrapped to ``width`` cells; one blank line if it is empty."""
+    return content.wrap(max(1, width)) if content.plain else [Content("")]
+
+
+def fence_lines(token: Token, width: int, code: CodeHighlighter) -> list[Content]:
+    """A code block ``width`` cells wide: padded, highlighted by ``code``, lines cut to fit."""
+    text = token.content.rstrip()
+    language = token.info.strip().split(" ")[0] if token.info else ""
+    room = max(1, width - 4)  # two columns of padding each side
+    lines = [Content("")]
+    for line in code.lines(text, language):
+        line = line.expand_tabs(4)
+        if line.cell_length > room:
+            line = line.truncate(room)  # scrolled out of view in Textual; `b` copies it whole
+        lines.append(line.pad_left(2))
+    lines.append(Content(""))
+    return [pad(line, width).stylize_before(".md-fence") for line in lines]
+
+
+def table_lines(block: Block, width: int) -> list[Content]:
+    """A table ``width`` cells wide, with Textual's keylines; cells wrap in narrow columns."""
+    rows: list[tuple[bool, list[Content]]] = []  # (is the header, cells)
+    for part in block.children:
+        for row in part.children:
+            if row.kind == "tr":
+                cells = [inline_content(cell.inline) for cell in row.children]
+                rows.append((part.kind == "thead", cells))
+    columns = max((len(cells) for _, cells in rows), default=0)
+    if not columns:
+        return []
+    for _, cells in rows:
+        cells.extend(Content("") for _ in range(columns - len(cells)))
+    widths = _column_widths(
+        [max(cells[column].cell_length for _, cells in rows) + 2 for column in range(columns)],
+        width - columns - 1,
+    )
+
+    def rule(ends: tuple[str, str, str]) -> Content:
+        left, join, right = ends
+        rule = join.join(HR_CHAR * size for size in widths)
+        return Content.styled(left + rule + right, ".md-table-lines")
+
+    edge = Content.styled(TABLE_EDGE, ".md-table-lines")
+    lines = [rule(TABLE_TOP)]
+    for number, (header, cells) in enumerate(rows):
+        if number:
+            lines.append(rule(TABLE_RULE))
+        wrapped = [wrap(cell, size - 2) for cell, size in zip(cells, widths, strict=True)]
+        for y in range(max(len(cell_lines) for cell_lines in wrapped)):
+            line = edge
+            for cell_lines, size in zip(wrapped, widths, strict=True):
+                text = cell_lines[y] if y < len(cell_lines) else Content("")
+                cell = pad(text.pad_left(1), size)
+                line += cell.stylize_before(".md-table-header") if header else cell
+                line += edge
+            lines.append(line)
+    lines.append(rule(TABLE_BOTTOM))
+    return lines
+
+
+def _column_widths(natural: list[int], room: int) -> list[int]:
+    """Column widths (with their padding) that fill ``room`` cells, or shrink to fit it."""
+    total = sum(natural)
+    if total <= room:
+        extra, left = divmod(room - total, len(natural))
+        first_wider = len(natural) - left  # what is left over goes to the last columns
+        return [size + extra + (number >= first_wider) for number, size in enumerate(natural)]
+    return [max(MIN_COLUMN, size * room // total) for size in natural]

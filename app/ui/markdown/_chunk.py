@@ -1,0 +1,264 @@
+"""``MarkdownChunk``: one widget that shows a piece of a message's Markdown as lines."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.widget import Widget
+
+from app.ui._textual_private import apply_link_style, format_line, is_selecting
+from app.ui.markdown._blocks import CodeTheme, code_theme
+from app.ui.markdown._layout import BlockCache, layout_markdown
+
+_SettledKey = tuple[str, int, bool, CodeTheme]
+
+# Lines of chunks that are not streaming, by text, width, ``continued`` and code theme. A
+# message that hibernates and wakes, or is shown again, gets new chunk widgets: they take their
+# lines from here instead of parsing and highlighting the same Markdown again. The lines are
+# only read (their styles are looked up as rows are drawn, so a theme change is fine). 256 is
+# enough for the messages of a few screens above and below the viewport, at two widths.
+_settled: LRUCache[_SettledKey, list[Content]] = LRUCache(256)
+
+
+class MarkdownChunk(Widget):
+    """A piece of a message's Markdown, shown as lines laid out for the widget's width.
+
+    The lines are laid out once per width, text and code theme (``lines``); only the rows on
+    screen are drawn. Text can be selected with the mouse, and a link click asks the app to
+    open it.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "md-h1", "md-h2", "md-h3", "md-h4", "md-h5", "md-h6",
+        "md-h1-fill", "md-h2-fill", "md-h4-fill", "md-h5-fill", "md-h6-fill",
+        "md-hr", "md-quote", "md-quote-border", "md-bullet", "md-fence", "md-code-inline",
+        "md-table-header", "md-table-lines",
+    }  # fmt: skip
+
+    # The look of Textual's Markdown widget (textual/widgets/_markdown.py), block by block.
+    DEFAULT_CSS = """
+    MarkdownChunk {
+        height: auto;
+        text-wrap: nowrap;
+        text-overflow: clip;
+        & > .md-h1 {
+            color: $markdown-h1-color;
+            background: $markdown-h1-background;
+            text-style: $markdown-h1-text-style;
+        }
+        & > .md-h1-fill {
+            background: $markdown-h1-background;
+        }
+        & > .md-h2 {
+            color: $markdown-h2-color;
+            background: $markdown-h2-background;
+            text-style: $markdown-h2-text-style;
+        }
+        & > .md-h2-fill {
+            background: $markdown-h2-background;
+        }
+        & > .md-h3 {
+            color: $markdown-h3-color;
+            background: $markdown-h3-background;
+            text-style: $markdown-h3-text-style;
+        }
+        & > .md-h4 {
+            color: $markdown-h4-color;
+            background: $markdown-h4-background;
+            text-style: $markdown-h4-text-style;
+        }
+        & > .md-h4-fill {
+            background: $markdown-h4-background;
+        }
+        & > .md-h5 {
+            color: $markdown-h5-color;
+            background: $markdown-h5-background;
+            text-style: $markdown-h5-text-style;
+        }
+        & > .md-h5-fill {
+            background: $markdown-h5-background;
+        }
+        & > .md-h6 {
+            color: $markdown-h6-color;
+            background: $markdown-h6-background;
+            text-style: $markdown-h6-text-style;
+        }
+        & > .md-h6-fill {
+            background: $markdown-h6-background;
+        }
+        & > .md-hr {
+            color: $secondary;
+        }
+        & > .md-quote {
+            background: $boost;
+        }
+        & > .md-quote-border {
+            color: $text-primary 50%;
+        }
+        &:light > .md-quote-border {
+            color: $text-secondary;
+        }
+        & > .md-bullet {
+            color: $text-primary;
+        }
+        &:light > .md-bullet {
+            color: $text-secondary;
+        }
+        & > .md-fence {
+            color: rgb(210, 210, 210);
+            background: black 10%;
+        }
+        &:light > .md-fence {
+            background: white 30%;
+        }
+        &:ansi > .md-fence {
+            background: transparent;
+        }
+        &:dark > .md-code-inline {
+            background: $warning 10%;
+            color: $text-warning 95%;
+        }
+        &:light > .md-code-inline {
+            background: $error 5%;
+            color: $text-error 95%;
+        }
+        & > .md-table-header {
+            color: $primary;
+        }
+        & > .md-table-lines {
+            color: $foreground 20%;
+        }
+    }
+    """
+
+    class LinkClicked(Message):
+        """A link in the Markdown was clicked."""
+
+        def __init__(self, chunk: MarkdownChunk, href: str) -> None:
+            super().__init__()
+            self.chunk = chunk
+            self.href = href
+
+    def __init__(self, text: str = "", *, continued: bool = False) -> None:
+        """``continued``: not the first chunk of its message (see ``_body``'s notes)."""
+        super().__init__(classes="chunk -continued" if continued else "chunk")
+        self._text = text
+        self.continued = continued
+        self._laid_out: tuple[int, list[Content]] | None = None
+        self._blocks = BlockCache()
+        self._themed = False  # whether the code theme was taken from the app yet
+        self._strips: dict[int, Strip] = {}  # drawn rows, without a selection
+
+    @property
+    def source(self) -> str:
+        """The Markdown shown."""
+        return self._text
+
+    def _app_code_theme(self) -> CodeTheme:
+        app = self.app
+        return code_theme(ansi=app.native_ansi_color, dark=app.current_theme.dark)
+
+    def lines(self, width: int) -> list[Content]:
+        """The Markdown laid out ``width`` cells wide (kept until the text or width changes)."""
+        if self._laid_out is None or self._laid_out[0] != width:
+            blocks = self._blocks
+            code = blocks.code
+            if not self._themed:  # later, the theme is looked up only when styles change
+                code.theme = self._app_code_theme()
+                self._themed = True
+            key = (self._text, width, self.continued, code.theme)
+            lines = None if code.streaming else _settled.get(key)
+            if lines is None:
+                lines = layout_markdown(self._text, width, continued=self.continued, cache=blocks)
+                if not code.streaming and not code.stale:
+                    _settled.set(key, lines)
+            self._laid_out = (width, lines)
+            self._strips.clear()
+        return self._laid_out[1]
+
+    def update(self, text: str) -> None:
+        """Show ``text`` instead."""
+        if text == self._text:
+            return
+        width = self.content_size.width
+        rows = len(self.lines(width)) if width else None
+        self._text = text
+        self._laid_out = None
+        # the height is known now: when it did not change, only the chunk is drawn again
+        self.refresh(layout=not width or len(self.lines(width)) != rows)
+
+    def append(self, text: str) -> None:
+        """Show ``text`` after what is shown, as a stream does (see ``stop``)."""
+        self._blocks.code.streaming = True
+        self.update(self._text + text)
+
+    def stop(self) -> None:
+        """The stream into this chunk ended: a code block it grew shows all its colours."""
+        code = self._blocks.code
+        code.streaming = False
+        if code.stale:
+            self._laid_out = None
+            self.refresh()
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render_line(self, y: int) -> Strip:
+        """Row ``y``, drawn as Textual draws a ``Static`` (``Visual.to_strips``), on its own."""
+        width = self.content_size.width
+        lines = self.lines(width)
+        base = self.visual_style
+        if y >= len(lines):
+            return Strip.blank(width, base.rich_style)
+        selection = self.text_selection
+        if selection is None and (strip := self._strips.get(y)) is not None:
+            return strip
+        line = lines[y]
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            start, end = span
+            end = len(line.plain) if end == -1 else end
+            selected = self.screen.get_component_styles("screen--selection")
+            line = line.stylize(VisualStyle.from_styles(selected), start, end)
+        strip = format_line(self, line, width, y, base)
+        if self.auto_links and not is_selecting(self.screen):
+            strip = apply_link_style(strip, self.link_style)
+        strip = strip.extend_cell_length(width, base.rich_style)
+        if selection is None:
+            self._strips[y] = strip
+        return strip
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, without the spaces that pad lines to the width."""
+        width = self.content_size.width
+        text = "\n".join(line.plain.rstrip() for line in self.lines(width))
+        return selection.extract(text), "\n"
+
+    def notify_style_update(self) -> None:
+        # the theme changed, or a pseudo-class: styles are looked up again as rows are drawn,
+        # and code is laid out again if the theme needs other token styles (an ANSI theme)
+        super().notify_style_update()
+        self._strips.clear()
+        if self._themed and self.is_attached:
+            code = self._blocks.code
+            theme = self._app_code_theme()
+            if theme != code.theme:
+                code.theme = theme
+                self._laid_out = None
+        self.refresh()
+
+    async def action_link(self, href: str) -> None:
+        """A link was clicked: let the screen decide whether to open it."""
+        self.post_message(self.LinkClicked(self, href))
