@@ -11,6 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from app.ui._app import HCChatApp
+from app.ui._textual_private import notifications as private_notifications
 from app.ui.screens import ChatScreen
 from app.ui.widgets import ReplyView
 
@@ -71,7 +72,7 @@ def received(app: HCChatApp) -> str:
 
 def notifications(app: HCChatApp) -> list[str]:
     """The text of every notification shown so far."""
-    return [notification.message for notification in app._notifications]
+    return [notification.message for notification in private_notifications(app)]
 
 
 def told(app: HCChatApp, *fragments: str) -> str:

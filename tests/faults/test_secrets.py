@@ -7,6 +7,8 @@ from pathlib import Path
 
 from loopback import chunk, error, reply, sse
 
+from app.ui._textual_private import notifications as private_notifications
+
 from .conftest import SECRET, chat, screen_text, send, send_and_wait, still_works, wait_for
 
 # What a careless server or proxy might do: repeat the key it was sent in its error text.
@@ -50,7 +52,7 @@ async def test_the_key_appears_nowhere_after_a_session_full_of_errors(
         await send(pilot, "/export json")
         await wait_for(pilot, lambda: len(list(tmp_path.glob("hcchat-*"))) == 2)
         screenshots.append(app.export_screenshot())
-        shown = [n.message + (n.title or "") for n in app._notifications]
+        shown = [n.message + (n.title or "") for n in private_notifications(app)]
         errors = [m.error or "" for m in chat(app).session.messages]
     assert len(loopback.requests) == 9  # 1 + 3 + 2 + 1 chat requests, the model list, 1 more
     assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in loopback.requests)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import time
+import threading
 from datetime import UTC, datetime, timedelta
 
 from loopback import reply
@@ -349,11 +349,12 @@ async def test_browser_shows_the_newest_sessions_while_a_new_index_is_built(
     monkeypatch.setattr(_index, "FIRST_BATCH", 2)
     parsed: list[str] = []
     real = _index.session_from_bytes
+    rest_of_the_folder = threading.Event()  # held until the test has seen the first rows
 
     def slow_after_the_first_two(data: bytes, *, source: str) -> Session:
         parsed.append(source)
         if len(parsed) > 2:
-            time.sleep(0.2)  # a folder of thousands of files
+            rest_of_the_folder.wait(timeout=20)  # a folder of thousands of files
         return real(data, source=source)
 
     monkeypatch.setattr(_index, "session_from_bytes", slow_after_the_first_two)
@@ -365,6 +366,7 @@ async def test_browser_shows_the_newest_sessions_while_a_new_index_is_built(
         note = browser.query_one("#browser-note", Static)
         assert _rows(browser) == ["Chat 0", "Chat 1"]  # the two newest, before the rest is read
         assert "so far" in str(note.render())
+        rest_of_the_folder.set()
         await wait_for(pilot, lambda: len(_rows(browser)) == 6)
         assert _rows(browser) == [f"Chat {hours}" for hours in range(6)]
         assert "so far" not in str(note.render())

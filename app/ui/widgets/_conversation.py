@@ -72,7 +72,7 @@ class Conversation(VerticalScroll):
     @property
     def tidy_top(self) -> int:
         """The top of the viewport in the content, or where the layout is about to put it."""
-        if self._anchored and not self._anchor_released:
+        if follows_bottom(self):
             return round(self.max_scroll_y)
         return round(self.scroll_y)
 
