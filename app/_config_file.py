@@ -8,8 +8,11 @@ so a new setting is one more row in ``_ROWS``.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +102,14 @@ def _prompt(value: object, at: Locator) -> str | None:
     return value or None
 
 
+def _api_key(value: object, at: Locator) -> str:
+    key = _text(value, at)
+    problem = key_problem(key)
+    if problem is not None:
+        raise ConfigError(f"{at('api_key')}: api_key {problem}")
+    return key
+
+
 def _number(name: str) -> Check[float | int]:
     def check(value: object, at: Locator) -> float | int:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -140,7 +151,7 @@ def _keys(table: object, at: Locator) -> Mapping[str, str]:
 
 
 _STRING = "a non-empty string"
-API_KEY = Setting("api_key", _STRING, _text)
+API_KEY = Setting("api_key", _STRING, _api_key)
 API_KEY_COMMAND = Setting("api_key_command", _STRING, _text)
 BASE_URL = Setting("base_url", _STRING, _text)
 DEFAULT_MODEL = Setting("default_model", _STRING, _text)
@@ -164,9 +175,13 @@ SETTINGS: Mapping[str, Setting[Any]] = MappingProxyType({row.name: row for row i
 
 @dataclass(frozen=True, slots=True)
 class ConfigFile:
-    """The checked config file: each setting it has, by name, as its row's checker returned it."""
+    """The checked config file: each setting it has, by name, as its row's checker returned it.
+
+    ``mode`` holds the file's permission bits (``None`` when there is no file).
+    """
 
     values: Mapping[str, object] = field(default_factory=dict)
+    mode: int | None = None
 
     def get(self, setting: Setting[T]) -> T | None:
         """The value of ``setting``, or ``None`` when the file does not set it."""
@@ -185,7 +200,9 @@ class ConfigFile:
 def read_config(path: Path) -> ConfigFile:
     """The config file's checked contents; an empty ``ConfigFile`` when there is no file."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as file:
+            mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+            raw = file.read()
     except FileNotFoundError:
         return ConfigFile()
     except OSError as error:
@@ -198,7 +215,7 @@ def read_config(path: Path) -> ConfigFile:
         line = raw[: error.start].count(b"\n") + 1
         raise ConfigError(f"config file {path}, line {line}: not valid UTF-8 text") from None
     values = _check_config(parse_toml(text, path), Locator(path, text))
-    return ConfigFile(MappingProxyType(values))
+    return ConfigFile(MappingProxyType(values), mode)
 
 
 def parse_toml(text: str, path: Path) -> dict[str, object]:
@@ -229,6 +246,40 @@ def _check_config(data: Mapping[str, object], at: Locator) -> dict[str, object]:
         if checked is not None:
             values[name] = checked
     return values
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be an API key, without quoting any of it; ``None`` when it can.
+
+    The key goes into an HTTP header, so it must be printable ASCII with no spaces inside: a
+    pasted zero-width or non-breaking space would otherwise fail obscurely at the first request.
+    """
+    for position, char in enumerate(key, 1):
+        if "!" <= char <= "~":
+            continue
+        return (
+            f"has {_describe(char)} at character {position}; an API key is printable ASCII "
+            "with no spaces (copy it again without that character)"
+        )
+    return None
+
+
+def _describe(char: str) -> str:
+    """What kind of character ``char`` is; a visible one is not named, being part of a secret."""
+    if char == " ":
+        return "a space"
+    if char == "\t":
+        return "a tab"
+    code = f"U+{ord(char):04X}"
+    category = unicodedata.category(char)
+    name = unicodedata.name(char, "").lower()
+    if category == "Cc":
+        return f"a control character ({code})"
+    if category.startswith("Z"):
+        return f"a space character ({code} {name})"
+    if category == "Cf":
+        return f"an invisible character ({code} {name})"
+    return "a non-ASCII character"
 
 
 def _flatten(table: Mapping[str, object], prefix: str = "") -> list[tuple[str, object]]:

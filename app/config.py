@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from platformdirs import user_cache_path, user_config_path, user_data_path
 
 import app._config_file as config_file
-from app._config_file import ConfigError, ConfigFile, parse_toml, read_config
+from app._config_file import ConfigError, ConfigFile, key_problem, parse_toml, read_config
 from app.commands import KEY_ACTIONS
 
 if TYPE_CHECKING:
@@ -42,7 +42,11 @@ KEY_COMMAND_TIMEOUT = 10.0
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the app needs to start, resolved from flags, environment and config file."""
+    """Everything the app needs to start, resolved from flags, environment and config file.
+
+    ``warnings`` are one-line notes for stderr before starting (without the ``hcchat:
+    warning:`` prefix), about something that works but should be fixed.
+    """
 
     api_key: str | None = field(repr=False)
     base_url: str
@@ -55,6 +59,7 @@ class Settings:
     sessions_dir: Path
     cache_dir: Path
     demo: bool
+    warnings: tuple[str, ...] = ()
 
 
 def config_path() -> Path:
@@ -113,6 +118,7 @@ def load_settings(
         sessions_dir=sessions_dir(),
         cache_dir=cache_dir(),
         demo=demo,
+        warnings=_warnings(config, path),
     )
 
 
@@ -134,10 +140,25 @@ def _check_base_url(url: str, source: str) -> str:
     return url.rstrip("/")
 
 
+def _warnings(config: ConfigFile, path: Path) -> tuple[str, ...]:
+    """Notes about a config that works but should be fixed: a key other users can read."""
+    if os.name != "posix" or config.mode is None or not config.mode & 0o077:
+        return ()
+    if config.get(config_file.API_KEY) is None:
+        return ()
+    return (f"config file {path} holds api_key and can be read by other users; chmod 600 {path}",)
+
+
 def _find_api_key(environ: Mapping[str, str], config: ConfigFile, path: Path) -> str | None:
-    """The key from HCCHAT_API_KEY, else the config's ``api_key``, else ``api_key_command``."""
+    """The key from HCCHAT_API_KEY, else the config's ``api_key``, else ``api_key_command``.
+
+    The config file's ``api_key`` was checked when the file was read.
+    """
     key = environ.get("HCCHAT_API_KEY", "").strip()
     if key:
+        problem = key_problem(key)
+        if problem is not None:
+            raise ConfigError(f"HCCHAT_API_KEY {problem}")
         return key
     if (from_file := config.get(config_file.API_KEY)) is not None:
         return from_file
@@ -147,7 +168,10 @@ def _find_api_key(environ: Mapping[str, str], config: ConfigFile, path: Path) ->
 
 
 def _run_key_command(command: str, path: Path) -> str:
-    """Run ``api_key_command`` with the shell and return its stripped output."""
+    """Run ``api_key_command`` with the shell and return the first line of its output, stripped.
+
+    Only the first line is the key: ``pass show`` and the like print other fields after it.
+    """
     import signal
     import subprocess
 
@@ -172,24 +196,40 @@ def _run_key_command(command: str, path: Path) -> str:
         raise ConfigError(
             f"{where} did not finish within {KEY_COMMAND_TIMEOUT:g} seconds"
         ) from None
-    key = out.decode("utf-8", "replace").strip()
+    lines = [line.strip() for line in out.decode("utf-8", "replace").splitlines()]
     if process.returncode != 0:
-        first_line = next(
-            (line.strip() for line in err.decode("utf-8", "replace").splitlines() if line.strip()),
-            "",
+        raise ConfigError(
+            f"{where} failed ({_exit_status(process.returncode)}){_detail(err, lines)}"
         )
-        if key:
-            first_line = first_line.replace(key, "[redacted]")
-        status = (
-            f"killed by signal {-process.returncode}"
-            if process.returncode < 0
-            else f"exit status {process.returncode}"
-        )
-        detail = f": {first_line}" if first_line else ""
-        raise ConfigError(f"{where} failed ({status}){detail}")
-    if not key:
+    if not any(lines):
         raise ConfigError(f"{where} printed nothing")
+    key = lines[0]
+    if not key:
+        raise ConfigError(f"{where} printed an empty first line (the key must be the first line)")
+    problem = key_problem(key)
+    if problem is not None:
+        raise ConfigError(f"{where} printed a key that {problem}")
     return key
+
+
+def _exit_status(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+def _detail(err: bytes, printed: list[str]) -> str:
+    """``: `` and the first line of a failed command's error output, its output lines hidden."""
+    first_line = next(
+        (line.strip() for line in err.decode("utf-8", "replace").splitlines() if line.strip()),
+        "",
+    )
+    # the key is the first line; later ones (``pass show`` fields) may be secret too, but a
+    # line of a character or two would blot out the whole message
+    hidden = {printed[0], *(line for line in printed[1:] if len(line) >= 4)} if printed else set()
+    for secret in sorted(filter(None, hidden), key=len, reverse=True):
+        first_line = first_line.replace(secret, "[redacted]")
+    return f": {first_line}" if first_line else ""
 
 
 def save_theme(path: Path, theme: str) -> None:
