@@ -4,43 +4,49 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from platformdirs import user_cache_path, user_config_path, user_data_path
 
-from app.commands import KEY_ACTIONS, key_scopes
-from app.params import PARAMS, parse_param
+import app._config_file as config_file
+from app._config_file import ConfigError, ConfigFile, key_problem, parse_toml, read_config
+from app.commands import KEY_ACTIONS
+
+if TYPE_CHECKING:
+    from tomlkit.container import Container
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
+    "KEY_ACTIONS",
+    "ConfigError",
+    "Settings",
+    "cache_dir",
+    "config_path",
+    "load_settings",
+    "save_theme",
+    "sessions_dir",
+]
 
 APP_NAME = "hcchat"
 DEFAULT_BASE_URL = "https://ai.hackclub.com/proxy/v1"
 DEFAULT_MODEL = "qwen/qwen3-32b"
 KEY_COMMAND_TIMEOUT = 10.0
 
-# Binding ids that the [keys] table may rebind, with their default keys, and the groups of
-# actions live on one screen at once (one key may not serve two of them): from the registry.
-_KEY_SCOPES = key_scopes()
-
-_STRING_SETTINGS = ("api_key", "api_key_command", "base_url", "default_model", "theme")
-_KNOWN_SETTINGS = (*_STRING_SETTINGS, "system_prompt", *PARAMS, "keys")
-_KEY_SPEC = re.compile(r"[A-Za-z0-9_+\-]+(,[A-Za-z0-9_+\-]+)*")
-_TOML_POSITION = re.compile(
-    r"^(?P<msg>.*) \(at (?:line (?P<line>\d+), column \d+|end of document)\)$"
-)
-
-
-class ConfigError(Exception):
-    """The settings are unusable; ``str()`` is one readable line naming the file or variable."""
-
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the app needs to start, resolved from flags, environment and config file."""
+    """Everything the app needs to start, resolved from flags, environment and config file.
+
+    ``warnings`` are one-line notes for stderr before starting (without the ``hcchat:
+    warning:`` prefix), about something that works but should be fixed.
+    """
 
     api_key: str | None = field(repr=False)
     base_url: str
@@ -53,20 +59,7 @@ class Settings:
     sessions_dir: Path
     cache_dir: Path
     demo: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _ConfigFile:
-    """The checked contents of the config file; ``None`` where a setting is absent."""
-
-    api_key: str | None = None
-    api_key_command: str | None = None
-    base_url: str | None = None
-    default_model: str | None = None
-    theme: str | None = None
-    system_prompt: str | None = None
-    params: Mapping[str, float | int] = field(default_factory=dict)
-    keys: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 def config_path() -> Path:
@@ -98,33 +91,34 @@ def load_settings(
     """
     environ = os.environ if env is None else env
     path = config_path()
-    config = _read_config(path)
+    config = read_config(path)
 
     if base_url is not None and not base_url.strip():
         raise ConfigError("--base-url needs a URL, not an empty string")
     chosen_url, source = _first(
         (base_url, "--base-url"),
         (environ.get("HCCHAT_BASE_URL"), "HCCHAT_BASE_URL"),
-        (config.base_url, f"base_url in config file {path}"),
+        (config.get(config_file.BASE_URL), f"base_url in config file {path}"),
     )
     resolved_url = _check_base_url(chosen_url, source) if chosen_url else DEFAULT_BASE_URL
 
     if model is not None and not model.strip():
         raise ConfigError("--model needs a model id, not an empty string")
-    resolved_model = (model or config.default_model or DEFAULT_MODEL).strip()
+    resolved_model = (model or config.get(config_file.DEFAULT_MODEL) or DEFAULT_MODEL).strip()
 
     return Settings(
         api_key=None if demo else _find_api_key(environ, config, path),
         base_url=resolved_url,
         model=resolved_model,
-        theme=config.theme,
-        system_prompt=config.system_prompt,
-        keys=MappingProxyType(dict(config.keys)),
-        params=MappingProxyType(dict(config.params)),
+        theme=config.get(config_file.THEME),
+        system_prompt=config.get(config_file.SYSTEM_PROMPT),
+        keys=config.get(config_file.KEYS) or MappingProxyType({}),
+        params=MappingProxyType(config.params),
         config_path=path,
         sessions_dir=sessions_dir(),
         cache_dir=cache_dir(),
         demo=demo,
+        warnings=_warnings(config, path),
     )
 
 
@@ -146,20 +140,38 @@ def _check_base_url(url: str, source: str) -> str:
     return url.rstrip("/")
 
 
-def _find_api_key(environ: Mapping[str, str], config: _ConfigFile, path: Path) -> str | None:
-    """The key from HCCHAT_API_KEY, else the config's ``api_key``, else ``api_key_command``."""
+def _warnings(config: ConfigFile, path: Path) -> tuple[str, ...]:
+    """Notes about a config that works but should be fixed: a key other users can read."""
+    if os.name != "posix" or config.mode is None or not config.mode & 0o077:
+        return ()
+    if config.get(config_file.API_KEY) is None:
+        return ()
+    return (f"config file {path} holds api_key and can be read by other users; chmod 600 {path}",)
+
+
+def _find_api_key(environ: Mapping[str, str], config: ConfigFile, path: Path) -> str | None:
+    """The key from HCCHAT_API_KEY, else the config's ``api_key``, else ``api_key_command``.
+
+    The config file's ``api_key`` was checked when the file was read.
+    """
     key = environ.get("HCCHAT_API_KEY", "").strip()
     if key:
+        problem = key_problem(key)
+        if problem is not None:
+            raise ConfigError(f"HCCHAT_API_KEY {problem}")
         return key
-    if config.api_key:
-        return config.api_key
-    if config.api_key_command:
-        return _run_key_command(config.api_key_command, path)
+    if (from_file := config.get(config_file.API_KEY)) is not None:
+        return from_file
+    if (command := config.get(config_file.API_KEY_COMMAND)) is not None:
+        return _run_key_command(command, path)
     return None
 
 
 def _run_key_command(command: str, path: Path) -> str:
-    """Run ``api_key_command`` with the shell and return its stripped output."""
+    """Run ``api_key_command`` with the shell and return the first line of its output, stripped.
+
+    Only the first line is the key: ``pass show`` and the like print other fields after it.
+    """
     import signal
     import subprocess
 
@@ -184,306 +196,132 @@ def _run_key_command(command: str, path: Path) -> str:
         raise ConfigError(
             f"{where} did not finish within {KEY_COMMAND_TIMEOUT:g} seconds"
         ) from None
-    key = out.decode("utf-8", "replace").strip()
+    lines = [line.strip() for line in out.decode("utf-8", "replace").splitlines()]
     if process.returncode != 0:
-        first_line = next(
-            (line.strip() for line in err.decode("utf-8", "replace").splitlines() if line.strip()),
-            "",
+        raise ConfigError(
+            f"{where} failed ({_exit_status(process.returncode)}){_detail(err, lines)}"
         )
-        if key:
-            first_line = first_line.replace(key, "[redacted]")
-        status = (
-            f"killed by signal {-process.returncode}"
-            if process.returncode < 0
-            else f"exit status {process.returncode}"
-        )
-        detail = f": {first_line}" if first_line else ""
-        raise ConfigError(f"{where} failed ({status}){detail}")
-    if not key:
+    if not any(lines):
         raise ConfigError(f"{where} printed nothing")
+    key = lines[0]
+    if not key:
+        raise ConfigError(f"{where} printed an empty first line (the key must be the first line)")
+    problem = key_problem(key)
+    if problem is not None:
+        raise ConfigError(f"{where} printed a key that {problem}")
     return key
 
 
-def _read_config(path: Path) -> _ConfigFile:
-    """The config file's checked contents; all ``None`` when there is no file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return _ConfigFile()
-    except OSError as error:
-        raise ConfigError(
-            f"config file {path}: cannot read it: {error.strerror or error}"
-        ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ConfigError(f"config file {path}, line {line}: not valid UTF-8 text") from None
-    return _check_config(_parse_toml(text, path), _Locator(path, text))
+def _exit_status(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
 
 
-def _parse_toml(text: str, path: Path) -> dict[str, object]:
-    """Parse TOML text, turning a syntax error into a ``ConfigError`` with the line number."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = _TOML_POSITION.match(str(error))
-        if match is None:
-            raise ConfigError(f"config file {path}: {error}") from None
-        where = f"line {match['line']}" if match["line"] else "end of file"
-        raise ConfigError(f"config file {path}, {where}: {match['msg']}") from None
-
-
-class _Locator:
-    """Says where in the config file a setting is: ``config file PATH, line N``."""
-
-    _HEADER = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]")
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self._lines = text.splitlines()
-
-    def __call__(self, name: str, table: str = "") -> str:
-        """Where ``name`` is set at the top level (or in ``[table]``); the file alone if unsure."""
-        line = self._line_of(name, table)
-        if line is None and "." in name:  # a dotted action such as [keys.browser] rename = ...
-            prefix, _, last = name.rpartition(".")
-            line = self._line_of(last, f"{table}.{prefix}" if table else prefix)
-        if line is None and table:
-            line = self._line_of(table)
-        return f"config file {self.path}" + (f", line {line}" if line else "")
-
-    def _line_of(self, name: str, table: str = "") -> int | None:
-        quoted = "|".join(re.escape(form) for form in (name, f'"{name}"', f"'{name}'"))
-        assignment = re.compile(rf"\s*(?:{quoted})\s*[=.]")
-        section = ""
-        for number, line in enumerate(self._lines, 1):
-            header = self._HEADER.match(line)
-            if header is not None and not line.lstrip().startswith(("#", '"', "'")):
-                section = header.group(1).replace(" ", "")
-                if not table and (section == name or section.startswith(f"{name}.")):
-                    return number
-                continue
-            if section == table and assignment.match(line):
-                return number
-        return None
-
-
-def _check_config(data: Mapping[str, object], at: _Locator) -> _ConfigFile:
-    """The typed settings, or ``ConfigError`` for an unknown setting or a wrong type or range."""
-    strings: dict[str, str] = {}
-    params: dict[str, float | int] = {}
-    keys: dict[str, str] = {}
-    for name, value in data.items():
-        where = at(name)
-        if name not in _KNOWN_SETTINGS:
-            hint = _suggestion(name, _KNOWN_SETTINGS)
-            raise ConfigError(f"{where}: unknown setting {name!r}{hint}")
-        if name in _STRING_SETTINGS:
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{where}: {name} must be a non-empty string, not {value!r}")
-            strings[name] = value.strip()
-        elif name == "system_prompt":
-            if not isinstance(value, str):
-                raise ConfigError(f"{where}: system_prompt must be a string, not {value!r}")
-            strings[name] = value
-        elif name in PARAMS:
-            params[name] = _check_param(name, value, where)
-        else:
-            keys = _check_keys(value, at)
-    return _ConfigFile(
-        api_key=strings.get("api_key"),
-        api_key_command=strings.get("api_key_command"),
-        base_url=strings.get("base_url"),
-        default_model=strings.get("default_model"),
-        theme=strings.get("theme"),
-        system_prompt=strings.get("system_prompt") or None,
-        params=params,
-        keys=keys,
+def _detail(err: bytes, printed: list[str]) -> str:
+    """``: `` and the first line of a failed command's error output, its output lines hidden."""
+    first_line = next(
+        (line.strip() for line in err.decode("utf-8", "replace").splitlines() if line.strip()),
+        "",
     )
-
-
-def _check_param(name: str, value: object, where: str) -> float | int:
-    """A temperature, top_p or max_tokens value of the right type and range, or ``ConfigError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where}: {name} must be {PARAMS[name].help}, not {value!r}")
-    try:
-        return parse_param(name, value)
-    except ValueError as error:
-        raise ConfigError(f"{where}: {str(error).rstrip('.')}") from None
-
-
-def _check_keys(table: object, at: _Locator) -> dict[str, str]:
-    """The ``[keys]`` table, checked: known actions, plausible key specs, no key used twice."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{at('keys')}: keys must be a table ([keys]), not {table!r}")
-    keys: dict[str, str] = {}
-    for action, spec in _flatten(table):
-        where = at(action, "keys")
-        if action not in KEY_ACTIONS:
-            hint = _suggestion(action, tuple(KEY_ACTIONS))
-            raise ConfigError(
-                f"{where}: unknown action {action!r} in [keys]{hint}; "
-                f"actions: {', '.join(KEY_ACTIONS)}"
-            )
-        if not isinstance(spec, str) or not _KEY_SPEC.fullmatch(spec):
-            raise ConfigError(
-                f'{where}: [keys] {action} must be a key such as "ctrl+o" or "f2", not {spec!r}'
-            )
-        keys[action] = spec
-    for scope in _KEY_SCOPES:
-        owner: dict[str, str] = {}
-        for action in scope:
-            for key in keys.get(action, KEY_ACTIONS[action]).split(","):
-                if key in owner:
-                    raise ConfigError(
-                        f"{at(action, 'keys')}: [keys] gives {key!r} to both "
-                        f"{owner[key]!r} and {action!r}"
-                    )
-                owner[key] = action
-    return keys
-
-
-def _flatten(table: Mapping[str, object], prefix: str = "") -> list[tuple[str, object]]:
-    """``(action, value)`` pairs, where a TOML dotted key ``browser.rename`` is a nested table."""
-    pairs: list[tuple[str, object]] = []
-    for name, value in table.items():
-        if isinstance(value, dict):
-            pairs.extend(_flatten(value, f"{prefix}{name}."))
-        else:
-            pairs.append((f"{prefix}{name}", value))
-    return pairs
-
-
-def _suggestion(name: str, valid: tuple[str, ...]) -> str:
-    """`` (did you mean 'x'?)`` for a near miss, or an empty string."""
-    import difflib
-
-    match = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-    if not match:
-        short = {option.removeprefix("default_"): option for option in valid}
-        close = difflib.get_close_matches(name, tuple(short), n=1, cutoff=0.6)
-        match = [short[close[0]]] if close else []
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    # the key is the first line; later ones (``pass show`` fields) may be secret too, but a
+    # line of a character or two would blot out the whole message
+    hidden = {printed[0], *(line for line in printed[1:] if len(line) >= 4)} if printed else set()
+    for secret in sorted(filter(None, hidden), key=len, reverse=True):
+        first_line = first_line.replace(secret, "[redacted]")
+    return f": {first_line}" if first_line else ""
 
 
 def save_theme(path: Path, theme: str) -> None:
-    """Remember ``theme`` as the top-level ``theme = "..."`` line of the config file.
+    """Remember ``theme`` as the top-level ``theme = "..."`` setting of the config file.
 
-    The rest of the file, comments included, is kept byte for byte. A missing file is created
-    (mode 0600, new folders 0700). A file that is not valid TOML is left alone (``ConfigError``).
-    A symlinked config (dotfile managers) is edited where it points, keeping the link.
+    The rest of the file, comments, layout, line endings and byte order mark included, is kept
+    byte for byte. A missing file is created (mode 0600, new folders 0700). A file that is not
+    valid TOML is left alone (``ConfigError``). A symlinked config (dotfile managers) is edited
+    where it points, keeping the link.
     """
-    import tomli_w
+    import tomlkit  # not at start-up: only when a theme is picked
 
     path = path.resolve()
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raw = None
+        document = tomlkit.document()
+        document["theme"] = theme
+        _save(path, document.as_string().encode("utf-8"), mode=0o600, new=True)
+        return
     except OSError as error:
         raise ConfigError(
             f"config file {path}: cannot read it: {error.strerror or error}"
         ) from None
-    assignment = tomli_w.dumps({"theme": theme}).rstrip("\n")
-    if raw is None:
-        _make_private_dirs(path.parent)
-        _write_atomically(path, (assignment + "\n").encode("utf-8"), mode=0o600)
-        return
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError(f"config file {path}: not valid UTF-8 text; theme not saved") from None
-    before = _parse_toml(text, path)
-    updated = _with_theme_line(text, assignment)
-    if _parse_toml(updated, path) != {**before, "theme": theme}:
+    before = parse_toml(text, path)
+    try:
+        updated = _with_theme(text, theme)
+        after = tomllib.loads(updated)
+    except (tomlkit.exceptions.TOMLKitError, tomllib.TOMLDecodeError):
+        after = None
+    replaceable = isinstance(before.get("theme", ""), str)  # not a [theme] table, say
+    if not replaceable or after != {**before, "theme": theme}:
         raise ConfigError(f"config file {path}: could not update its theme line; left it unchanged")
     prefix = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
-    mode = path.stat().st_mode & 0o777
-    _write_atomically(path, (prefix + updated).encode("utf-8"), mode=mode)
+    _save(path, (prefix + updated).encode("utf-8"), mode=path.stat().st_mode & 0o777)
 
 
-_THEME_LINE = re.compile(
-    r"""^(?P<head>[ \t]*(?:theme|"theme"|'theme')[ \t]*=[ \t]*)"""
-    r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'[^'\n]*')?(?P<tail>.*)$""",
-    re.DOTALL,
-)
-
-
-def _with_theme_line(text: str, assignment: str) -> str:
-    """``text`` with its top-level theme assignment replaced, or one inserted.
+def _with_theme(text: str, theme: str) -> str:
+    """``text`` with its top-level theme replaced in place, or a theme line inserted.
 
     A new line goes after the last top-level setting; with none, before the first table (and
     the comments just above it), or at the end of a file without tables.
     """
-    lines = text.splitlines(keepends=True)
-    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    insert_at = 0  # after the last top-level statement
-    first_table: int | None = None
-    in_string: str | None = None
-    for index, line in enumerate(lines):
-        if in_string is not None:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-                insert_at = index + 1
+    import tomlkit
+
+    document = tomlkit.parse(text)
+    if "theme" in document:
+        document["theme"] = theme
+        return document.as_string()
+    newline = "\r\n" if text.partition("\n")[0].endswith("\r") else "\n"
+    index = _theme_index(document)
+    if index == len(document.body):
+        if text and not text.endswith("\n"):
+            text += newline
+        return f"{text}theme = {tomlkit.item(theme).as_string()}{newline}"
+    value = tomlkit.item(theme)
+    value.trivia.trail = newline
+    # tomlkit's own placement for a new key is after the comments above the first table
+    document._insert_at(index, "theme", value)
+    return document.as_string()
+
+
+def _theme_index(document: Container) -> int:
+    """Where in the document's top-level items a new theme setting goes."""
+    from tomlkit.items import AoT, Comment, Table
+
+    body = document.body
+    last_setting: int | None = None
+    for index, (key, item) in enumerate(body):
+        if key is None:  # a comment or blank lines
             continue
-        stripped = line.strip()
-        if stripped.startswith("["):
-            first_table = index
-            break
-        if not stripped or stripped.startswith("#"):
-            continue
-        theme = _THEME_LINE.match(line.rstrip("\r\n"))
-        if theme is not None:
-            ending = line[len(line.rstrip("\r\n")) :]
-            value = assignment.split("=", 1)[1].strip()
-            if theme["value"] is not None:
-                lines[index] = f"{theme['head']}{value}{theme['tail']}{ending}"
-            else:
-                lines[index] = f"{assignment}{ending}"
-            return "".join(lines)
-        insert_at = index + 1
-        for quote in ('"""', "'''"):
-            if line.count(quote) % 2 == 1:
-                in_string = quote
-                break
-    if insert_at == 0:
-        insert_at = len(lines) if first_table is None else first_table
-        while (
-            first_table is not None
-            and insert_at > 0
-            and lines[insert_at - 1].lstrip().startswith("#")
-        ):
-            insert_at -= 1
-    if insert_at and not lines[insert_at - 1].endswith("\n"):
-        lines[insert_at - 1] += newline
-    lines.insert(insert_at, assignment + newline)
-    return "".join(lines)
+        if isinstance(item, Table | AoT) and not key.is_dotted():
+            while index > 0 and last_setting is None and isinstance(body[index - 1][1], Comment):
+                index -= 1
+            return index if last_setting is None else last_setting + 1
+        last_setting = index
+    return len(body) if last_setting is None else last_setting + 1
 
 
-def _make_private_dirs(folder: Path) -> None:
-    """Create ``folder`` and any missing parents with mode 0700."""
-    missing: list[Path] = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for directory in reversed(missing):
-        directory.mkdir(mode=0o700, exist_ok=True)
+def _save(path: Path, data: bytes, *, mode: int, new: bool = False) -> None:
+    """Write the config file through the store's atomic writer, as a ``ConfigError`` if not."""
+    from app.store import make_private_folders, write_atomic
 
-
-def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        if new:
+            make_private_folders(path.parent)
+        write_atomic(path, data, mode=mode)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise ConfigError(
             f"config file {path}: cannot save it: {error.strerror or error}"
         ) from None

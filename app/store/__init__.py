@@ -30,6 +30,10 @@ if TYPE_CHECKING:
         to_json,
         to_markdown,
     )
+    from app.store._files import (
+        make_private_folders,
+        write_atomic,
+    )
     from app.store._model import (
         SCHEMA,
         Message,
@@ -54,7 +58,6 @@ if TYPE_CHECKING:
         SaveResult,
         SearchHit,
         SessionStore,
-        write_atomic,
     )
 
 # Each public name and the module that defines it: a module is imported on first use.
@@ -81,6 +84,7 @@ _WHERE: dict[str, str] = {
     "UnreadableSession": "app.store._model",
     "clean_text": "app.store._codec",
     "from_json": "app.store._export",
+    "make_private_folders": "app.store._files",
     "new_session_id": "app.store._model",
     "session_from_bytes": "app.store._codec",
     "session_from_toml": "app.store._codec",
@@ -89,7 +93,7 @@ _WHERE: dict[str, str] = {
     "to_json": "app.store._export",
     "to_markdown": "app.store._export",
     "utc_now": "app.store._model",
-    "write_atomic": "app.store._store",
+    "write_atomic": "app.store._files",
 }
 
 __all__ = [
@@ -115,6 +119,7 @@ __all__ = [
     "UnreadableSession",
     "clean_text",
     "from_json",
+    "make_private_folders",
     "new_session_id",
     "session_from_bytes",
     "session_from_toml",

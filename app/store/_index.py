@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import stat
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from app.store._codec import session_from_bytes
 from app.store._errors import SessionFormatError
+from app.store._files import write_atomic
 from app.store._model import Session, SessionSummary, UnreadableSession
 
 INDEX_NAME = ".index.json"
@@ -206,16 +206,9 @@ class SessionIndex:
         rows = [_row(name, status, listed) for name, (status, listed) in entries.items()]
         # ASCII-only JSON: a file name that is not valid UTF-8 survives as a \udcXX escape
         text = json.dumps({"version": INDEX_VERSION, "files": rows})
-        temp = self.folder / f"{INDEX_NAME}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with open(fd, "wb") as file:
-                file.write(text.encode("ascii"))
-            os.replace(temp, self.path)
-        except OSError:
-            # a read-only folder still lists; the index is only a speed-up
-            with contextlib.suppress(OSError):
-                temp.unlink()
+        # a read-only folder still lists; the index is only a speed-up, so no flush to disk
+        with contextlib.suppress(OSError):
+            write_atomic(self.path, text.encode("ascii"), durable=False)
 
 
 def _row(name: str, status: Fingerprint, listed: Listed) -> dict[str, object]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.store._errors import StoreWriteError
-from app.store._store import write_atomic
+from app.store._files import write_atomic
 
 CACHE_VERSION = 1
 

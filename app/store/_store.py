@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
-import os
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,7 @@ from app.store._errors import (
     StoreWriteError,
 )
 from app.store._export import to_json, to_markdown
+from app.store._files import fsync_folder, write_atomic
 from app.store._index import (
     SUFFIX,
     Fingerprint,
@@ -118,7 +116,7 @@ class SessionStore:
             new_id = path.name.removesuffix(SUFFIX)
             note = _fork_note(forked_from, new_id, changed=forked_from in self._known)
         try:
-            status = write_atomic(path, data)
+            status = fingerprint(write_atomic(path, data))
         except OSError as error:
             raise _write_error(session.id, path, error) from None
         session.id = path.name.removesuffix(SUFFIX)
@@ -138,7 +136,7 @@ class SessionStore:
             ) from None
         try:
             path.unlink()
-            _fsync_folder(self.folder)
+            fsync_folder(self.folder)
         except FileNotFoundError:
             raise SessionNotFound(session_id) from None
         except OSError as error:
@@ -251,42 +249,6 @@ def _in_order(listed: builtins.list[Listed]) -> builtins.list[Listed]:
     readable.sort(key=lambda summary: (summary.updated, summary.id), reverse=True)
     unreadable.sort(key=lambda item: item.path.name)
     return [*readable, *unreadable]
-
-
-def write_atomic(path: Path, data: bytes) -> Fingerprint:
-    """Replace ``path`` with ``data`` (mode 0600) so a crash leaves the old or the new file.
-
-    The data goes to a temporary file in the same folder, is flushed to disk and renamed over
-    ``path``; on any error the temporary file is removed and the ``OSError`` raised.
-    """
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-            status = os.fstat(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_folder(path.parent)
-    return fingerprint(status)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename or unlink durable; not every platform or file system can."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _status_or_none(path: Path) -> Fingerprint | None:

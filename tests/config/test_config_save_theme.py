@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from app.config import ConfigError, load_settings, save_theme
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mode_of(path: Path) -> int:
@@ -174,3 +180,82 @@ def test_a_symlinked_config_stays_a_symlink(config_file: Path, tmp_path: Path) -
 
     assert config_file.is_symlink()
     assert real.read_text(encoding="utf-8") == '# managed by my dotfiles\ntheme = "nord"\n'
+
+
+def test_keeps_a_byte_order_mark_and_windows_line_endings_when_replacing(write_config) -> None:
+    path = write_config(b'\xef\xbb\xbf# hi\r\ntheme = "a"  # mine\r\n[keys]\r\nsessions = "f2"\r\n')
+
+    save_theme(path, "nord")
+
+    assert path.read_bytes() == (
+        b'\xef\xbb\xbf# hi\r\ntheme = "nord"  # mine\r\n[keys]\r\nsessions = "f2"\r\n'
+    )
+
+
+def test_inserts_with_windows_line_endings_before_a_table(write_config) -> None:
+    path = write_config(b'# hi\r\n\r\n# keys\r\n[keys]\r\nsessions = "f2"\r\n')
+
+    save_theme(path, "nord")
+
+    assert path.read_bytes() == (
+        b'# hi\r\n\r\ntheme = "nord"\r\n# keys\r\n[keys]\r\nsessions = "f2"\r\n'
+    )
+
+
+def test_a_theme_inside_a_table_is_not_the_theme(write_config) -> None:
+    path = write_config('default_model = "x"\n[keys]\ntheme = "f2"\n')
+
+    save_theme(path, "nord")
+
+    assert path.read_text(encoding="utf-8") == (
+        'default_model = "x"\ntheme = "nord"\n[keys]\ntheme = "f2"\n'
+    )
+
+
+def test_leaves_a_theme_table_alone(write_config) -> None:
+    original = "[theme]\nname = 'mine'\n"
+    path = write_config(original)
+
+    with pytest.raises(ConfigError, match="could not update its theme"):
+        save_theme(path, "nord")
+
+    assert path.read_text(encoding="utf-8") == original
+
+
+def test_a_file_that_cannot_be_written_is_a_config_error(
+    write_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = 'theme = "a"\n'
+    path = write_config(original)
+
+    def read_only(source: object, target: object) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(os, "replace", read_only)
+    with pytest.raises(ConfigError, match="cannot save it: Read-only file system"):
+        save_theme(path, "nord")
+
+    assert path.read_text(encoding="utf-8") == original
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]
+
+
+def test_the_toml_editor_is_not_loaded_at_start_up(config_home: Path) -> None:
+    code = (
+        "import sys\n"
+        "from app.config import load_settings\n"
+        "load_settings(env={})\n"
+        "print('tomlkit' in sys.modules, 'app.store' in sys.modules)\n"
+    )
+    env = {**os.environ, "HOME": str(config_home), "XDG_CONFIG_HOME": str(config_home)}
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.stdout == "False False\n", result.stderr

@@ -1,0 +1,66 @@
+"""Writing a file so that a crash leaves the old or the new one: the one writer hcchat has."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+
+def write_atomic(
+    path: Path, data: bytes, *, mode: int = 0o600, durable: bool = True
+) -> os.stat_result:
+    """Replace ``path`` with ``data`` (file mode ``mode``); return the new file's status.
+
+    The data goes to a new temporary file in the same folder, is flushed to disk and renamed
+    over ``path``, and the rename is flushed too. ``durable=False`` skips both flushes, for a
+    cache that may be lost in a crash. On any error the temporary file is removed and the
+    error (an ``OSError`` from the file system) raised; ``path`` is then as it was.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(temp, flags, mode)
+    try:
+        try:
+            if hasattr(os, "fchmod"):  # the umask may have taken bits that ``mode`` asks for
+                os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if durable:
+                os.fsync(fd)
+            status = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    if durable:
+        fsync_folder(path.parent)
+    return status
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or unlink in ``folder`` durable; not every platform or file system can."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def make_private_folders(folder: Path) -> None:
+    """Create ``folder`` and any missing parents, each with mode 0700.
+
+    ``Path.mkdir(parents=True)`` would give the parents the umask's mode instead.
+    """
+    missing: list[Path] = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
