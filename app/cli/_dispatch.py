@@ -174,9 +174,12 @@ def load_settings(
     from app.config import ConfigError, load_settings
 
     try:
-        return load_settings(model=model, base_url=base_url, demo=demo)
+        settings = load_settings(model=model, base_url=base_url, demo=demo)
     except ConfigError as error:
         raise CommandError(str(error)) from None
+    for warning in settings.warnings:
+        say_error(f"warning: {warning}")
+    return settings
 
 
 def load_session(store: SessionStore, session_id: str) -> Session:

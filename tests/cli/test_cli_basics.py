@@ -242,3 +242,21 @@ def test_quick_commands_do_not_import_textual_or_httpx(cli_home: Path, argv: lis
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "0 []\n"
+
+
+def test_a_config_holding_the_key_that_others_can_read_is_warned_about(
+    fake_tui: FakeTUI, config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_file.write_text(f'api_key = "{SECRET}"\n', "utf-8")
+    config_file.chmod(0o644)
+    assert main([]) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        f"hcchat: warning: config file {config_file} holds api_key and can be read by other "
+        f"users; chmod 600 {config_file}\n"
+    )
+    assert SECRET not in err
+    assert len(fake_tui.calls) == 1  # a warning, not an error: the app still starts
+    config_file.chmod(0o600)
+    assert main([]) == 0
+    assert capsys.readouterr().err == ""
