@@ -96,7 +96,7 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
     from app.config import Settings
     from app.store import SessionStore
     from app.ui._app import HCChatApp
-    from app.ui.screens import Conversation
+    from app.ui.widgets import Conversation
     from app.ui.widgets import MessageView
 
     frames: list[float] = []
