@@ -19,6 +19,15 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer
 
+# the events and errors are plain classes: importing them does not bring in httpx
+from app.api import (
+    APIError,
+    ContentDelta,
+    ContentWasReasoning,
+    Finish,
+    ReasoningDelta,
+    Usage,
+)
 from app.store import (
     CANCELLED,
     CLOSED,
@@ -268,7 +277,7 @@ class ChatScreen(ChatCommands):
         params: dict[str, float | int],
     ) -> None:
         # imported with the first reply: httpx is not needed to draw the first frame
-        from app.api import APIError, redact
+        from app.api import redact
 
         builder, view = active.builder, active.view
         secret = self.hcchat.settings.api_key
@@ -298,8 +307,6 @@ class ChatScreen(ChatCommands):
 
     async def _apply(self, event: StreamEvent, builder: ReplyBuilder, view: ReplyView) -> None:
         """Put one event into the reply and its view."""
-        from app.api import ContentDelta, ContentWasReasoning, Finish, ReasoningDelta, Usage
-
         if isinstance(event, ContentDelta):
             builder.add_content(event.text)
             view.write(event.text)
