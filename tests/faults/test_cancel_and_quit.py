@@ -43,6 +43,7 @@ async def test_escape_before_the_first_byte_leaves_a_failed_reply_to_retry(
     async with app.run_test(notifications=True) as pilot:
         await send(pilot, "hello")
         await wait_for(pilot, lambda: chat(app).streaming)
+        # the user waits a moment: the request goes out and nothing answers (no sign to wait for)
         await pilot.pause(0.1)
         await cancel(pilot)
         told(app, "Reply cancelled", "nothing had arrived", "Ctrl+R")
@@ -62,6 +63,7 @@ async def test_escape_after_the_headers_before_any_text_leaves_a_failed_reply(
     async with app.run_test(notifications=True) as pilot:
         await send(pilot, "hello")
         await loopback.wait_until_requests(1)
+        # the user waits a moment: the headers and a role-only chunk arrive, which show nothing
         await pilot.pause(0.1)
         await cancel(pilot)
         told(app, "Reply cancelled", "nothing had arrived")
@@ -100,7 +102,8 @@ async def test_escape_after_the_last_delta_keeps_every_character(make_app, loopb
     async with app.run_test(notifications=True) as pilot:
         await send(pilot, "tell me")
         await wait_for(pilot, lambda: received(app) == PARTIAL)
-        await pilot.pause(0.1)
+        view = chat(app).reply_view
+        await wait_for(pilot, lambda: view is not None and view.body.source == PARTIAL)
         await cancel(pilot)
         told(app, "Reply cancelled")
         await still_works(pilot)

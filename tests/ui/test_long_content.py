@@ -151,6 +151,18 @@ class _Pair(App[None]):
             yield MarkdownBody("" if self.stream else self.text, classes="chunked")
 
 
+def _drawn(app: App[None]) -> bool:
+    """Textual's Markdown widget has parsed (in a thread) and mounted its blocks."""
+    whole = app.query_one("#whole", Markdown)
+    return bool(whole.children) and not whole.lock.is_locked
+
+
+async def _until_drawn(pilot: Pilot[None]) -> None:
+    """Wait for both sides of a ``_Pair`` to be there, then for a frame to show them."""
+    await wait_for(pilot, lambda: _drawn(pilot.app))
+    await pilot.pause()
+
+
 def _rows(app: App[None], widget: Widget) -> list[str]:
     """The text of the screen rows that ``widget`` covers."""
     region = widget.region
@@ -167,7 +179,7 @@ def small_chunks(monkeypatch):
 async def test_a_chunked_body_looks_like_textuals_markdown_widget(small_chunks):
     app = _Pair(DOCUMENT)
     async with app.run_test(size=(80, 200)) as pilot:
-        await pilot.pause(0.2)
+        await _until_drawn(pilot)
         body = app.query_one(MarkdownBody)
         whole = app.query_one("#whole", Markdown)
         assert len(body.chunks) > 4
@@ -189,7 +201,7 @@ async def test_a_streamed_body_ends_looking_like_textuals_markdown_widget(small_
                 await pilot.pause()
             start = end
         await body.stop()  # the stream ended: the code block it grew gets all its colours
-        await pilot.pause(0.2)
+        await _until_drawn(pilot)
         assert len(body.chunks) > 4
         assert body.source == DOCUMENT
         assert [chunk.source for chunk in body.chunks] != [DOCUMENT]
@@ -209,12 +221,13 @@ async def test_a_code_block_growing_in_a_stream_is_highlighted_again_when_it_end
         body = app.query_one(MarkdownBody)
         for start in range(0, len(text), 7):  # quicker than it is highlighted again
             await body.write(text[start : start + 7])
-        await pilot.pause(0.1)
         whole = app.query_one("#whole", Markdown)
+        # laid out, and looked at before the block is highlighted again: no pause for a frame
+        await wait_for(pilot, lambda: _drawn(app) and 0 < body.region.height == whole.region.height)
         assert _rows(app, body) == _rows(app, whole)  # every line is there
         assert _cells(app, body) != _cells(app, whole)  # some coloured as code, not docstring
         await body.stop()
-        await pilot.pause(0.1)
+        await pilot.pause()
         ours, textuals = _cells(app, body), _cells(app, whole)
         assert all(_alike(mine[3], theirs[3]) for mine, theirs in zip(ours, textuals, strict=True))
 
@@ -254,7 +267,7 @@ def _alike(ours: tuple[object, ...], textuals: tuple[object, ...]) -> bool:
 async def test_every_character_has_the_style_textuals_markdown_gives_it():
     app = _Pair(DOCUMENT)
     async with app.run_test(size=(80, 200)) as pilot:
-        await pilot.pause(0.2)
+        await _until_drawn(pilot)
         ours = _cells(app, app.query_one(MarkdownBody))
         textuals = _cells(app, app.query_one("#whole", Markdown))
         assert [cell[:3] for cell in ours] == [cell[:3] for cell in textuals]
@@ -269,7 +282,7 @@ async def test_every_character_has_the_style_textuals_markdown_gives_it():
 async def test_selected_text_leaves_out_the_padding_of_blocks():
     app = _Pair("## Heading\n\nA paragraph.")
     async with app.run_test(size=(60, 30)) as pilot:
-        await pilot.pause(0.2)
+        await _until_drawn(pilot)
         chunk = app.query_one(MarkdownChunk)
         selected = chunk.get_selection(Selection(Offset(0, 0), Offset(5, 5)))
         assert selected == ("\n\nHeading\n\nA par", "\n")
@@ -447,9 +460,11 @@ async def test_a_burst_is_shown_whole_and_the_readers_place_is_kept(make_app, lo
         await wait_for(
             pilot, lambda: _hold(conversation, top=True) and "Paragraph 000." in screen_text(app)
         )
-        conversation.scroll_to(y=conversation.max_scroll_y // 2, animate=False)
-        await pilot.pause(0.3)
+        middle = conversation.max_scroll_y // 2
+        conversation.scroll_to(y=middle, animate=False)
+        await wait_for(pilot, lambda: conversation.scroll_y == middle)
+        await pilot.pause()
         shown = [line for line in screen_text(app).splitlines() if "Paragraph" in line]
         assert shown
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # proving a negative: for a while nothing moves the reader's place
         assert [line for line in screen_text(app).splitlines() if "Paragraph" in line] == shown

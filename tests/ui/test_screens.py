@@ -263,6 +263,17 @@ async def test_help_lists_commands_and_keys(make_app):
         assert not isinstance(app.screen, HelpScreen)
 
 
+def _palette_highlights(app, title: str) -> bool:
+    """The command palette is open and its highlighted command is ``title``."""
+    from textual.command import CommandList, CommandPalette
+
+    if not isinstance(app.screen, CommandPalette):
+        return False
+    results = app.screen.query_one(CommandList)
+    highlighted = results.highlighted
+    return highlighted is not None and title in str(results.get_option_at_index(highlighted).prompt)
+
+
 async def test_palette_offers_the_app_actions(make_app):
     app = make_app()
     async with app.run_test() as pilot:
@@ -278,7 +289,7 @@ async def test_palette_offers_the_app_actions(make_app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"browse")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: _palette_highlights(app, "Browse sessions"))
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, SessionBrowser))
 
