@@ -96,8 +96,7 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
     from app.config import Settings
     from app.store import SessionStore
     from app.ui._app import HCChatApp
-    from app.ui.widgets import Conversation
-    from app.ui.widgets import MessageView
+    from app.ui.widgets import Conversation, MessageView
 
     frames: list[float] = []
     display = App._display
