@@ -33,32 +33,33 @@ _SCOPE_TITLES: dict[Scope, str] = {
 }
 
 
-def help_text(keys: Mapping[str, str], display: Mapping[str, str]) -> str:
-    """The help screen's text: slash commands, then keys grouped by where they apply.
+HelpRows = list[tuple[str, list[tuple[str, str]]]]
+
+
+def help_sections(keys: Mapping[str, str], display: Mapping[str, str]) -> HelpRows:
+    """The help screen's sections: the keys of the chat, of a selected message, of the browser,
+    then the slash commands; each a title and rows of (key or command, what it does).
 
     ``keys``: the user's ``[keys]`` (id -> key); ``display``: how to show a key (Textual's
     names, e.g. ``ctrl+o`` -> ``^o``), where known.
     """
-    slash = [
-        (f"/{command.slash} {command.usage}".rstrip(), command.help)
-        for command in COMMANDS
-        if command.slash
-    ]
-    lines = ["Slash commands (type them into the prompt)", *_rows(slash, 34)]
-    lines.append("  //text sends a message that starts with a slash")
+    sections: HelpRows = []
     for scope in ("chat", "message", "browser", "app"):
         rows = [
             (_shown(keys.get(command.id, command.key or ""), display), title_of(command))
             for command in in_scope(scope)
             if command.key
         ]
-        lines += ["", _SCOPE_TITLES[scope], *_rows(rows, 14)]
-    return "\n".join(lines)
+        sections.append((_SCOPE_TITLES[scope], rows))
+    slash = [
+        (f"/{command.slash} {command.usage}".rstrip(), command.help)
+        for command in COMMANDS
+        if command.slash
+    ]
+    slash.append(("//text", "send a message that starts with a slash"))
+    sections.append(("Slash commands (type them into the prompt)", slash))
+    return sections
 
 
 def _shown(keys: str, display: Mapping[str, str]) -> str:
     return ", ".join(display.get(key, key) for key in keys.split(","))
-
-
-def _rows(rows: list[tuple[str, str]], width: int) -> list[str]:
-    return [f"  {name:<{width}} {text}" for name, text in rows]

@@ -256,8 +256,11 @@ async def test_help_lists_commands_and_keys(make_app):
         await send(pilot, "/help")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = " ".join(str(s.render()) for s in app.screen.query(".help-text"))
-        assert "/model [ID]" in text and "Cancel" in text
+        text = " ".join(str(s.render()) for s in app.screen.query(".help-name, .help-text"))
+        assert "/model [ID]" in text and "Cancel reply" in text
+        # the app's own keys come first, then the slash commands
+        sections = [str(s.render()) for s in app.screen.query(".help-section")]
+        assert sections[0] == "Chat" and sections[-1].startswith("Slash commands")
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

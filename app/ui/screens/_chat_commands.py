@@ -17,7 +17,7 @@ from app.commands import SLASH
 from app.params import PARAMS, parse_param
 from app.store import Message, Session, utc_now
 from app.text import code_blocks, one_line
-from app.ui._bindings import help_text
+from app.ui._bindings import help_sections
 from app.ui.markdown import MarkdownChunk
 from app.ui.widgets import Conversation, MessageView, PromptArea, ReplyView, UserMessage
 from app.ui.widgets._sleep import fit_gaps
@@ -251,7 +251,7 @@ class ChatCommands(Screen[None]):
             for _, binding, _, _ in self.active_bindings.values()
             for key in binding.key.split(",")
         }
-        self.app.push_screen(HelpScreen(help_text(keys, display)))
+        self.app.push_screen(HelpScreen(help_sections(keys, display)))
 
     # ----------------------------------------------------------------- selected messages
 

@@ -68,18 +68,27 @@ class TextPromptScreen(ModalScreen[str | None]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """The slash commands and key bindings."""
+    """The app's keys, grouped by where they apply, then the slash commands.
+
+    Each row is a name and a description side by side, so a description that wraps stays in
+    its column.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "dismiss(None)", "Close")]
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
         super().__init__(classes="dialog-screen")
-        self.text = text
+        self.sections = sections
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
             yield Static(Content("Help"), classes="dialog-title")
-            yield Static(Content(self.text), classes="help-text")
+            for title, rows in self.sections:
+                yield Static(Content(title), classes="help-section")
+                for name, text in rows:
+                    with Horizontal(classes="help-row"):
+                        yield Static(Content(name), classes="help-name")
+                        yield Static(Content(text), classes="help-text")
             yield Static(
                 Content("Ctrl+P opens the command palette · Escape closes this"),
                 classes="dialog-hint",
