@@ -29,6 +29,7 @@ from app.store._index import (
     read_file,
     summarize,
 )
+from app.store._lock import folder_lock
 from app.store._model import Session, SessionSummary, UnreadableSession, new_session_id
 
 SNIPPET_WIDTH = 80
@@ -107,18 +108,20 @@ class SessionStore:
         data = session_to_toml(session).encode("utf-8")
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            on_disk = _status_or_none(path)
+            # another process's check-and-replace must not fall between ours (issue 17)
+            with folder_lock(self.folder):
+                return self._save_locked(session, path, data)
         except OSError as error:
             raise _write_error(session.id, path, error) from None
+
+    def _save_locked(self, session: Session, path: Path, data: bytes) -> SaveResult:
+        on_disk = _status_or_none(path)
         forked_from = note = None
         if on_disk is not None and on_disk != self._known.get(session.id):
             forked_from, path = session.id, self._unused_path()
             new_id = path.name.removesuffix(SUFFIX)
             note = _fork_note(forked_from, new_id, changed=forked_from in self._known)
-        try:
-            status = fingerprint(write_atomic(path, data))
-        except OSError as error:
-            raise _write_error(session.id, path, error) from None
+        status = fingerprint(write_atomic(path, data))
         session.id = path.name.removesuffix(SUFFIX)
         self._known[session.id] = status
         self._index.record(path, status, summarize(session, path))
