@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -46,3 +47,25 @@ def parse_param(name: str, value: str | float) -> float | int:
     if number != number or number < spec.low or (spec.high is not None and number > spec.high):
         raise ValueError(f"{name} must be {spec.help}, not {value!r}.")
     return number
+
+
+def checked_params(table: Mapping[str, object]) -> tuple[dict[str, float | int], list[str]]:
+    """The known, in-range parameters of ``table`` (from a file), and why each other was dropped.
+
+    A session file or an import may name any key; only ``PARAMS`` may reach a request, where
+    an unknown key could override ``model``, ``messages`` or ``stream``, or ask for 64 replies.
+    """
+    kept: dict[str, float | int] = {}
+    dropped: list[str] = []
+    for name, value in table.items():
+        if name not in PARAMS:
+            dropped.append(f"{name!r} is not a parameter hcchat sends ({', '.join(PARAMS)})")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            dropped.append(f"{name!r} must be {PARAMS[name].help}, not {value!r}")
+            continue
+        try:
+            kept[name] = parse_param(name, value)
+        except (ValueError, OverflowError):
+            dropped.append(f"{name!r} must be {PARAMS[name].help}, not {value!r}")
+    return kept, dropped

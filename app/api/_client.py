@@ -33,6 +33,7 @@ DEFAULT_BASE_URL = "https://ai.hackclub.com/proxy/v1"
 USER_AGENT = f"hcchat/{__version__}"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MESSAGE_KEYS = ("role", "content", "name")
+_NOT_PARAMS = frozenset({"model", "messages", "stream", "stream_options"})  # params never override
 
 FALLBACK_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("qwen/qwen3-32b", "Qwen: Qwen3 32B"),
@@ -212,7 +213,7 @@ class ChatClient:
             ],
             "stream": stream,
         }
-        payload.update(params or {})
+        payload.update({k: v for k, v in (params or {}).items() if k not in _NOT_PARAMS})
         if stream:
             payload["stream_options"] = {"include_usage": True}
         return payload

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
 
+from app.params import checked_params
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
 from app.store._model import SCHEMA, Message, Session
@@ -118,8 +119,9 @@ def _message_tables(name: str, message: Message) -> str:
     }
     scalars.update({key: value for key, value in optional_text.items() if value})
     text = f"[[{name}]]\n" + _scalar_lines(scalars)
-    if message.usage:
-        text += f"usage = {_inline_table(message.usage)}\n"
+    usage = {key: count for key, count in (message.usage or {}).items() if _fits_64_bits(count)}
+    if usage:
+        text += f"usage = {_inline_table(usage)}\n"
     tail: dict[str, Scalar | list[object]] = {}
     if message.incomplete:
         tail["incomplete"] = True
@@ -140,6 +142,11 @@ def _inline_table(table: Mapping[str, int]) -> str:
 
     pairs = (tomli_w.dumps({clean_text(key): value}).rstrip("\n") for key, value in table.items())
     return "{ " + ", ".join(pairs) + " }"
+
+
+def _fits_64_bits(count: int) -> bool:
+    """Whether a token count can be written: many TOML readers stop at a signed 64-bit integer."""
+    return 0 <= count < 2**63
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -296,11 +303,10 @@ def _utc(value: datetime) -> datetime:
 
 
 def _params(table: dict[str, object]) -> dict[str, float | int]:
-    params: dict[str, float | int] = {}
-    for key, value in table.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SessionFormatError(f"params: {key!r} must be a number, got {_kind(value)}")
-        params[key] = value
+    # a file with a key or value hcchat never writes was edited or forged: refuse it whole
+    params, dropped = checked_params(table)
+    if dropped:
+        raise SessionFormatError(f"params: {dropped[0]}")
     return params
 
 

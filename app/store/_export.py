@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 
+from app.params import checked_params
 from app.store._codec import ROLES
 from app.store._errors import SessionFormatError
 from app.store._model import Message, Session, new_session_id, title_from_prompt, utc_now
@@ -34,17 +36,20 @@ def to_json(session: Session) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def from_json(text: str, *, model: str = "") -> Session:
+def from_json(text: str, *, model: str = "", dropped: list[str] | None = None) -> Session:
     """A new session (new id) from ``to_json`` output, ``{"messages": [...]}`` or a bare array.
 
     ``model`` is used when the document names no model; every imported reply names its model
     (schema 1), and an untitled session takes its title from the first user message.
-    Raises ``SessionFormatError``.
+    Only the known parameters, in range, are kept; why each other one was left out is
+    appended to ``dropped``. Raises ``SessionFormatError``.
     """
     try:
         document = json.loads(text)
     except ValueError as error:
         raise SessionFormatError(f"not valid JSON: {error}") from None
+    except RecursionError:
+        raise SessionFormatError("not a conversation: the JSON is nested too deeply") from None
     if isinstance(document, list):
         document = {"messages": document}
     if not isinstance(document, dict):
@@ -71,7 +76,7 @@ def from_json(text: str, *, model: str = "") -> Session:
         created=_datetime(document.get("created")) or now,
         updated=_datetime(document.get("updated")) or now,
         model=session_model,
-        params=_params(document.get("params")),
+        params=_params(document.get("params"), dropped),
         messages=messages,
     )
 
@@ -212,9 +217,11 @@ def _text(value: object) -> str | None:
 
 
 def _number(value: object) -> float | None:
+    # NaN and infinity are valid Python JSON but no statistic: they would break later sums
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _usage(value: object) -> dict[str, int] | None:
@@ -223,19 +230,18 @@ def _usage(value: object) -> dict[str, int] | None:
     usage = {
         key: count
         for key, count in value.items()
-        if isinstance(count, int) and not isinstance(count, bool)
+        if isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 2**63
     }
     return usage or None
 
 
-def _params(value: object) -> dict[str, float | int]:
+def _params(value: object, dropped: list[str] | None) -> dict[str, float | int]:
     if not isinstance(value, dict):
         return {}
-    return {
-        key: number
-        for key, number in value.items()
-        if isinstance(number, int | float) and not isinstance(number, bool)
-    }
+    params, reasons = checked_params(value)
+    if dropped is not None:
+        dropped.extend(f"params: {reason}" for reason in reasons)
+    return params
 
 
 def _datetime(value: object) -> datetime | None:

@@ -164,7 +164,6 @@ def test_crlf_quotes_and_control_characters_round_trip_exactly() -> None:
 
 moments = st.datetimes(timezones=st.just(UTC))
 some_text = st.none() | st.text(min_size=1)
-numbers = st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
 reply_fields = {
     "content": st.text(),
     "created": st.none() | moments,
@@ -191,7 +190,14 @@ sessions = st.builds(
     created=moments,
     updated=moments,
     model=st.text(),
-    params=st.dictionaries(st.text(), numbers),
+    params=st.fixed_dictionaries(
+        {},
+        optional={
+            "temperature": st.floats(0, 2),
+            "top_p": st.floats(0, 1),
+            "max_tokens": st.integers(1, 2**63 - 1),
+        },
+    ),
     messages=st.lists(messages, max_size=4),
     title_locked=st.booleans(),
 )
