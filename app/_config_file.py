@@ -200,9 +200,7 @@ class ConfigFile:
 def read_config(path: Path) -> ConfigFile:
     """The config file's checked contents; an empty ``ConfigFile`` when there is no file."""
     try:
-        with open(path, "rb") as file:
-            mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
-            raw = file.read()
+        raw, mode = read_regular_file(path)
     except FileNotFoundError:
         return ConfigFile()
     except OSError as error:
@@ -214,14 +212,40 @@ def read_config(path: Path) -> ConfigFile:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise ConfigError(f"config file {path}, line {line}: not valid UTF-8 text") from None
-    values = _check_config(parse_toml(text, path), Locator(path, text))
+    try:
+        values = _check_config(parse_toml(text, path), Locator(path, text))
+    except RecursionError:
+        raise ConfigError(f"config file {path}: nested too deeply to be a config") from None
     return ConfigFile(MappingProxyType(values), mode)
+
+
+def read_regular_file(path: Path) -> tuple[bytes, int]:
+    """A regular file's bytes and permission bits; ``OSError`` for a FIFO, device or folder.
+
+    The open does not block (``O_NONBLOCK``), so a FIFO named ``config.toml`` cannot hang
+    hcchat before its first screen.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(f"not a regular file ({_file_kind(status.st_mode)})")
+        return file.read(), stat.S_IMODE(status.st_mode)
+
+
+def _file_kind(mode: int) -> str:
+    kinds = {"a folder": stat.S_ISDIR, "a FIFO": stat.S_ISFIFO, "a socket": stat.S_ISSOCK}
+    kinds |= {"a device": stat.S_ISCHR, "a block device": stat.S_ISBLK}
+    return next((name for name, test in kinds.items() if test(mode)), "not a file")
 
 
 def parse_toml(text: str, path: Path) -> dict[str, object]:
     """Parse TOML text, turning a syntax error into a ``ConfigError`` with the line number."""
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(f"config file {path}: nested too deeply to be a config") from None
     except tomllib.TOMLDecodeError as error:
         match = _TOML_POSITION.match(str(error))
         if match is None:

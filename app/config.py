@@ -15,7 +15,14 @@ from urllib.parse import urlsplit
 from platformdirs import user_cache_path, user_config_path, user_data_path
 
 import app._config_file as config_file
-from app._config_file import ConfigError, ConfigFile, key_problem, parse_toml, read_config
+from app._config_file import (
+    ConfigError,
+    ConfigFile,
+    key_problem,
+    parse_toml,
+    read_config,
+    read_regular_file,
+)
 from app.commands import KEY_ACTIONS
 
 if TYPE_CHECKING:
@@ -132,7 +139,11 @@ def _first(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:
 
 def _check_base_url(url: str, source: str) -> str:
     """The URL without trailing slashes, or a ``ConfigError`` if it is not http(s) with a host."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as error:
+        raise ConfigError(f"base URL {url!r} (from {source}) is not a valid URL: {error}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"base URL {url!r} (from {source}) must be an http:// or https:// URL with a host"
@@ -244,7 +255,7 @@ def save_theme(path: Path, theme: str) -> None:
 
     path = path.resolve()
     try:
-        raw = path.read_bytes()
+        raw, _ = read_regular_file(path)
     except FileNotFoundError:
         document = tomlkit.document()
         document["theme"] = theme

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 # C0 controls other than tab and newline, DEL, C1 controls, and the bidi embedding/override/isolate
 # characters that can make text display in a different order than it is stored.
 _UNSAFE = [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]
@@ -24,6 +26,18 @@ def one_line(text: str, limit: int = 80) -> str:
     if len(line) > limit:
         return line[: limit - 1] + "…"
     return line
+
+
+def local_time(moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``moment`` in local time; in UTC (marked so) when local time would leave the date range.
+
+    ``9999-12-31T23:59Z`` is valid in a file but past the year 9999 east of Greenwich, where
+    ``astimezone()`` raises ``OverflowError``.
+    """
+    try:
+        return moment.astimezone().strftime(fmt)
+    except (OverflowError, ValueError, OSError):
+        return moment.astimezone(UTC).strftime(fmt) + " UTC"
 
 
 def code_blocks(markdown: str) -> list[str]:

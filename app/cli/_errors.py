@@ -25,7 +25,7 @@ def say_error(message: str) -> None:
     try:
         sys.stderr.write(f"hcchat: {one_line(message, 2000)}\n")
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):  # AttributeError: stdout was None
         pass
 
 
@@ -43,5 +43,5 @@ def silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):  # AttributeError: stdout was None
         pass

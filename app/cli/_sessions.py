@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from app.cli._dispatch import load_session, load_settings, missing_session, read_stdin
 from app.cli._errors import EXIT_OK, CommandError
-from app.text import display_safe, one_line
+from app.text import display_safe, local_time, one_line
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,6 +21,7 @@ def list_sessions(store: SessionStore) -> int:
     """Print a table of readable sessions, then one line per unreadable file."""
     from app.store import SessionSummary
 
+    _require_stdout()
     entries = store.list()
     summaries = [entry for entry in entries if isinstance(entry, SessionSummary)]
     unreadable = [entry for entry in entries if not isinstance(entry, SessionSummary)]
@@ -56,6 +57,7 @@ def list_sessions(store: SessionStore) -> int:
 
 def show_session(store: SessionStore, session_id: str) -> int:
     """Print a session as readable plain text."""
+    _require_stdout()
     session = load_session(store, session_id)
     print(_render_session(session), end="")
     return EXIT_OK
@@ -112,12 +114,13 @@ def export_session(store: SessionStore, session_id: str, fmt: str, output: str |
         except StoreWriteError as error:
             raise CommandError(f"cannot write {output}: {error.reason or error}") from None
         return EXIT_OK
+    stdout = _require_stdout()
     session = load_session(store, session_id)
     text = to_json(session) if fmt == "json" else to_markdown(session)
     if not text.endswith("\n"):
         text += "\n"
-    sys.stdout.write(display_safe(text) if sys.stdout.isatty() else text)
-    sys.stdout.flush()
+    stdout.write(display_safe(text) if stdout.isatty() else text)
+    stdout.flush()
     return EXIT_OK
 
 
@@ -135,12 +138,22 @@ def import_session(store: SessionStore, source: str) -> int:
             raise CommandError(f"{source} is not UTF-8 text") from None
         except OSError as error:
             raise CommandError(f"cannot read {source}: {error.strerror or error}") from None
-    session = from_json(text, model=load_settings(demo=True).model)
+    dropped: list[str] = []
+    session = from_json(text, model=load_settings(demo=True).model, dropped=dropped)
     saved = store.save(session)
+    for reason in dropped:
+        print(f"hcchat: not imported: {one_line(reason, 400)}", file=sys.stderr)
     print(saved.session_id)
     return EXIT_OK
 
 
+def _require_stdout() -> TextIO:
+    """Standard output, or a ``CommandError`` when it was closed (Python then makes it None)."""
+    if sys.stdout is None:
+        raise CommandError("standard output is closed: there is nowhere to print to")
+    return sys.stdout
+
+
 def _local_time(moment: datetime) -> str:
     """``moment`` in local time as ``YYYY-MM-DD HH:MM``."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return local_time(moment)

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from app.store import SessionSummary, StoreError, UnreadableSession
-from app.text import one_line
+from app.text import local_time, one_line
 from app.ui._bindings import bindings
 from app.ui.screens._dialogs import ConfirmScreen, TextPromptScreen
 
@@ -40,7 +40,7 @@ def _row(entry: Entry, snippet: str = "") -> tuple[Text, ...]:
             Text(one_line(entry.reason, 60)),
             Text(""),
         )
-    when = entry.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+    when = local_time(entry.updated)
     title = one_line(entry.title or "Untitled", 60)
     detail = one_line(snippet, 60) if snippet else one_line(", ".join(entry.models), 50)
     return (Text(when), Text(title), Text(detail), Text(str(entry.message_count), justify="right"))

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from app.store import Message
-from app.text import display_safe
+from app.text import display_safe, local_time
 from app.ui._bindings import bindings
 from app.ui._textual_private import drop_children
 from app.ui.markdown import MarkdownBody
@@ -51,7 +51,7 @@ def shown_text(text: str) -> str:
 
 
 def _local_time(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%H:%M") if moment else ""
+    return local_time(moment, "%H:%M") if moment else ""
 
 
 def reply_footer(message: Message) -> str:
