@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
@@ -41,6 +42,32 @@ def write_atomic(
     if durable:
         fsync_folder(path.parent)
     return status
+
+
+class NotARegularFile(OSError):
+    """A FIFO, device, socket or folder where a file was expected: never opened to read."""
+
+
+def read_regular(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file ``path`` and its status; raises ``OSError``.
+
+    The open never blocks (``O_NONBLOCK``: a FIFO would otherwise wait for a writer forever)
+    and anything but a regular file raises ``NotARegularFile`` before a byte is read.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise NotARegularFile(f"not a regular file ({file_kind(status.st_mode)})")
+        return file.read(), status
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words: "a folder", "a FIFO", ..."""
+    kinds = {"a folder": stat.S_ISDIR, "a FIFO": stat.S_ISFIFO, "a socket": stat.S_ISSOCK}
+    kinds |= {"a device": stat.S_ISCHR, "a block device": stat.S_ISBLK}
+    return next((name for name, test in kinds.items() if test(mode)), "not a regular file")
 
 
 def fsync_folder(folder: Path) -> None:

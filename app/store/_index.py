@@ -20,7 +20,7 @@ from pathlib import Path
 
 from app.store._codec import session_from_bytes
 from app.store._errors import SessionFormatError
-from app.store._files import write_atomic
+from app.store._files import file_kind, read_regular, write_atomic
 from app.store._model import Session, SessionSummary, UnreadableSession
 
 INDEX_NAME = ".index.json"
@@ -54,10 +54,8 @@ def fingerprint(status: os.stat_result) -> Fingerprint:
 
 def read_file(path: Path) -> tuple[bytes, Fingerprint]:
     """A file's bytes with the fingerprint of exactly those bytes; raises ``OSError``."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    with open(fd, "rb") as file:
-        status = os.fstat(file.fileno())
-        return file.read(), fingerprint(status)
+    data, status = read_regular(path)
+    return data, fingerprint(status)
 
 
 def summarize(session: Session, path: Path) -> SessionSummary:
@@ -114,6 +112,12 @@ class SessionIndex:
                 except OSError:
                     continue  # vanished between scandir and stat
                 if not stat.S_ISREG(status.st_mode):
+                    # a folder or FIFO named like a session is reported, never opened
+                    reason = f"not a session file: it is {file_kind(status.st_mode)}"
+                    unreadable = UnreadableSession(
+                        name.removesuffix(SUFFIX), Path(entry.path), reason
+                    )
+                    current[name] = ((0, 0, -1), unreadable)
                     continue
                 cached = self._entries.get(name)
                 if cached is not None and cached[0] == fingerprint(status):
@@ -167,8 +171,8 @@ class SessionIndex:
 
     def _read_index(self) -> dict[str, tuple[Fingerprint, Listed]]:
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(read_regular(self.path)[0])
+        except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
             return {}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.store._errors import StoreWriteError
-from app.store._files import write_atomic
+from app.store._files import read_regular, write_atomic
 
 CACHE_VERSION = 1
 
@@ -55,8 +55,8 @@ class ModelCache:
 
     def _entries(self) -> dict[str, object]:
         try:
-            document = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            document = json.loads(read_regular(self.path)[0])
+        except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(document, dict) or document.get("version") != CACHE_VERSION:
             return {}
