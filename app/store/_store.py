@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from app.store._errors import (
     StoreWriteError,
 )
 from app.store._export import to_json, to_markdown
-from app.store._files import fsync_folder, write_atomic
+from app.store._files import NotARegularFile, file_kind, fsync_folder, write_atomic
 from app.store._index import (
     SUFFIX,
     Fingerprint,
@@ -170,6 +171,7 @@ class SessionStore:
         session, _ = self._read(session_id, self.path_for(session_id))
         text = to_json(session) if fmt == "json" else to_markdown(session)
         try:
+            _refuse_special(path)
             write_atomic(path, text.encode("utf-8"))
         except OSError as error:
             reason = error.strerror or str(error)
@@ -259,6 +261,24 @@ def _status_or_none(path: Path) -> Fingerprint | None:
         return fingerprint(path.stat())
     except FileNotFoundError:
         return None
+
+
+def _refuse_special(path: Path) -> None:
+    """Raise unless ``path`` is missing or a regular file: an export replaces what is there.
+
+    Replacing a symlink, FIFO or device (``-o /dev/stdout`` run as root) would destroy
+    something hcchat did not create; only a regular file is ever replaced.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        raise NotARegularFile("refusing to replace a symbolic link; give the file it points to")
+    if not stat.S_ISREG(mode):
+        raise NotARegularFile(
+            f"refusing to replace {file_kind(mode)}; give a regular file or - for stdout"
+        )
 
 
 def _write_error(session_id: str, path: Path, error: OSError) -> StoreWriteError:
