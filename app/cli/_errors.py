@@ -25,7 +25,7 @@ def say_error(message: str) -> None:
     try:
         sys.stderr.write(f"hcchat: {one_line(message, 2000)}\n")
         sys.stderr.flush()
-    except (AttributeError, OSError, ValueError):  # AttributeError: stdout was None
+    except (AttributeError, OSError, ValueError):  # AttributeError: stderr was closed (None)
         pass
 
 

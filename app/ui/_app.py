@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from app.commands import in_scope, title_of
@@ -20,6 +21,7 @@ from app.store import (
     SessionStore,
     StoreError,
 )
+from app.text import display_safe
 from app.ui._bindings import bindings
 from app.ui._idle_gc import IdleCollector
 from app.ui.screens._chat import ChatScreen
@@ -140,6 +142,27 @@ class HCChatApp(App[int]):
         if self._idle_gc is not None and isinstance(event, events.InputEvent):
             self._idle_gc.input()
         await super().on_event(event)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, the screens' and widgets' too, without terminal control codes.
+
+        Messages quote server errors, model ids and file names: one cleaning on the way out.
+        """
+        super().notify(
+            display_safe(message),
+            title=display_safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     async def on_unmount(self) -> None:
         if self._idle_gc is not None:

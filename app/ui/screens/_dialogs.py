@@ -57,7 +57,7 @@ class TextPromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Content(self.question), classes="dialog-text")
+            yield Static(Content(display_safe(self.question)), classes="dialog-text")
             yield Input(self.value, id="answer")
             yield Static(Content("Enter to accept · Escape to cancel"), classes="dialog-hint")
 

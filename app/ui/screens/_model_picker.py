@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from app.api import ModelInfo
-from app.text import one_line
+from app.text import display_safe, one_line
 
 if TYPE_CHECKING:
     from app.ui._app import HCChatApp
@@ -55,7 +55,7 @@ class ModelPicker(ModalScreen[str | None]):
         models, note = await app.load_models()
         self.models = models
         self.query_one("#picker-note", Static).update(
-            Content(note or f"{len(models)} models · current: {self.current}")
+            Content(display_safe(note or f"{len(models)} models · current: {self.current}"))
         )
         self.show_models(self.query_one("#filter", Input).value)
 

@@ -196,7 +196,7 @@ class MessageView(Vertical, can_focus=True):
         return f"{self.message.role.capitalize()}  {when}".rstrip()
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(self.header_text()), classes="message-header")
+        yield Static(Content(display_safe(self.header_text())), classes="message-header")
         yield from self.compose_body()
 
     def compose_body(self) -> ComposeResult:
@@ -260,7 +260,7 @@ class ReplyView(MessageView):
         # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
         # everything under it.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
-        yield Static(Content(reply_footer(self.message)), classes=footer)
+        yield Static(Content(display_safe(reply_footer(self.message))), classes=footer)
         self.set_class(not self.streaming and self.message.failed_empty, "-failed")
 
     @property
@@ -411,8 +411,10 @@ class ReplyView(MessageView):
         self.set_class(self.message.failed_empty, "-failed")
         if self.hibernating:
             return
-        self.query_one(".message-header", Static).update(Content(self.header_text()))
-        self.query_one(".message-footer", Static).update(Content(reply_footer(self.message)))
+        self.query_one(".message-header", Static).update(Content(display_safe(self.header_text())))
+        self.query_one(".message-footer", Static).update(
+            Content(display_safe(reply_footer(self.message)))
+        )
         if (block := self._reasoning_block()) is not None:
             block.display = bool(self.message.reasoning)
 
