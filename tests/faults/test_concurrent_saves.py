@@ -13,6 +13,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from app.store import Session, SessionStore
 
 from .conftest import MODEL, SECRET
@@ -61,3 +63,44 @@ def test_processes_saving_one_session_at_once_keep_every_prompt(
         sent += prompts
     found = _prompts_in(sessions)
     assert sorted(set(found)) == sorted(sent)
+
+
+def test_a_save_waits_for_another_stores_check_and_replace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deterministic: a second store's save cannot fall between the first's check and replace."""
+    import threading
+
+    import app.store._store as store_module
+    from app.store import Message
+
+    folder = tmp_path / "sessions"
+    first, second = SessionStore(folder), SessionStore(folder)
+    session = Session.new(MODEL)
+    first.save(session)
+    mine, theirs = first.load(session.id), second.load(session.id)
+    mine.messages.append(Message(role="user", content="from the first"))
+    theirs.messages.append(Message(role="user", content="from the second"))
+
+    checked, release = threading.Event(), threading.Event()
+    real_write = store_module.write_atomic
+
+    def slow_write(path: Path, data: bytes, **options: object) -> object:
+        if b"from the first" in data:
+            checked.set()  # the first save has checked the file and is about to replace it
+            assert release.wait(10)
+        return real_write(path, data)
+
+    monkeypatch.setattr(store_module, "write_atomic", slow_write)
+    saving = threading.Thread(target=first.save, args=(mine,))
+    saving.start()
+    assert checked.wait(10)
+    later = threading.Thread(target=second.save, args=(theirs,))
+    later.start()
+    later.join(0.3)
+    assert later.is_alive()  # it waits on the folder's lock
+    release.set()
+    saving.join(10)
+    later.join(10)
+    assert theirs.id != session.id  # it saw the first save and forked
+    assert sorted(_prompts_in(folder)) == ["from the first", "from the second"]
