@@ -314,7 +314,11 @@ def test_only_toml_files_are_listed(store: SessionStore, make_session: MakeSessi
     (store.folder / "notes.txt").write_text("not a session")
     (store.folder / "subfolder.toml").mkdir()
 
-    assert [item.id for item in store.list()] == [session.id]
+    listed = store.list()
+    assert [item.id for item in listed] == [session.id, "subfolder"]
+    # a folder named like a session is reported with what it is, not skipped (issue 17)
+    assert isinstance(listed[1], UnreadableSession)
+    assert listed[1].reason == "not a session file: it is a folder"
 
 
 def test_the_file_name_is_the_id_even_if_the_file_says_otherwise(
