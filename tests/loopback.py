@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "litellm-1.108.7"
+# Written by hand in the shape OpenRouter (through the Hack Club proxy) streams: see README.md.
+HANDWRITTEN = FIXTURES.parent / "handwritten"
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "litellm-1.108.7"
 DEFAULT_MODELS = (
     "qwen/qwen3-32b",
@@ -115,9 +117,11 @@ def raw(data: bytes) -> Response:
     return Response(raw=data)
 
 
-def fixture(name: str, delay: float = 0.0, first_delay: float = 0.0) -> Response:
+def fixture(
+    name: str, delay: float = 0.0, first_delay: float = 0.0, *, folder: Path = FIXTURES
+) -> Response:
     """Replay a recorded response: its status line and headers, its body re-framed per event."""
-    path = FIXTURES / name
+    path = folder / name
     data = path.read_bytes()
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")

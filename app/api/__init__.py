@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         Finish,
         ModelInfo,
         ReasoningDelta,
+        ServedModel,
         StreamEvent,
         Usage,
     )
@@ -70,6 +71,7 @@ _WHERE: dict[str, str] = {
     "ProtocolError": "app.api._errors",
     "RateLimitError": "app.api._errors",
     "ReasoningDelta": "app.api._events",
+    "ServedModel": "app.api._events",
     "ServerError": "app.api._errors",
     "StreamEvent": "app.api._events",
     "StreamInterrupted": "app.api._errors",
@@ -100,6 +102,7 @@ __all__ = [
     "ProtocolError",
     "RateLimitError",
     "ReasoningDelta",
+    "ServedModel",
     "ServerError",
     "StreamEvent",
     "StreamInterrupted",

@@ -129,7 +129,9 @@ class ChatClient:
                     for event in await self._unstreamed_reply(source.response):
                         yield event
                     return
-                decoder = StreamDecoder(reasoning_first=model in self._reasoning_first_models)
+                decoder = StreamDecoder(
+                    reasoning_first=model in self._reasoning_first_models, asked_model=model
+                )
                 async with aclosing(self._read_events(source, decoder)) as events:
                     async for event in events:
                         yield event

@@ -21,19 +21,35 @@ class ReasoningDelta:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Token counts reported by the server for the whole request."""
+    """Token counts reported by the server for the whole request, and its cost when known.
+
+    ``cost`` is in USD (OpenRouter's ``usage.cost``); ``cost_details`` keeps the numbers of
+    ``usage.cost_details`` (e.g. ``upstream_inference_cost``).
+    """
 
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    cost: float | None = None
+    cost_details: dict[str, float] | None = None
 
-    def as_dict(self) -> dict[str, int]:
-        """The counts as the session file stores them."""
-        return {
+    def as_dict(self) -> dict[str, int | float]:
+        """The counts (and cost) as the session file stores them."""
+        counts: dict[str, int | float] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
         }
+        if self.cost is not None:
+            counts["cost"] = self.cost
+        return counts
+
+
+@dataclass(frozen=True, slots=True)
+class ServedModel:
+    """The stream names another model than the one asked for (a provider's own id)."""
+
+    model: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +68,7 @@ class ContentWasReasoning:
     """
 
 
-StreamEvent = ContentDelta | ReasoningDelta | ContentWasReasoning | Usage | Finish
+StreamEvent = ContentDelta | ReasoningDelta | ContentWasReasoning | Usage | Finish | ServedModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +88,7 @@ class ModelInfo:
     id: str
     name: str = ""
     context_length: int | None = None
+    prompt_price: float | None = None  # USD per token
+    completion_price: float | None = None  # USD per token
+    images: bool = False  # takes images as input
+    reasoning: bool = False  # accepts the ``reasoning`` parameter

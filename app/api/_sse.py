@@ -14,6 +14,7 @@ from app.api._events import (
     ContentWasReasoning,
     Finish,
     ReasoningDelta,
+    ServedModel,
     StreamEvent,
     Usage,
 )
@@ -60,10 +61,14 @@ class StreamDecoder:
     payload that is not a JSON object raises :class:`ProtocolError`. ``flush`` releases text the
     ``<think>`` splitter holds back (call it at the end and on failures).
     ``reasoning_first``: the model is known to omit ``<think>`` (see :mod:`app.api._think`).
+    ``asked_model``: the model requested; the first chunk naming another one yields a
+    :class:`ServedModel`.
     """
 
-    def __init__(self, *, reasoning_first: bool = False) -> None:
+    def __init__(self, *, reasoning_first: bool = False, asked_model: str | None = None) -> None:
         self.done = False
+        self.asked_model = asked_model
+        self.served_model: str | None = None
         self.finish_reason: str | None = None
         self.error: StreamInterrupted | None = None
         self.received_text = False
@@ -97,7 +102,7 @@ class StreamDecoder:
         error = chunk.get("error")
         if error is not None:
             self._fail(describe_error(error), error_status(error))
-        events: list[StreamEvent] = []
+        events: list[StreamEvent] = self._served(chunk.get("model"))
         choice = first_choice(chunk.get("choices"))
         if choice is not None:
             events.extend(self._choice_events(choice))
@@ -117,6 +122,15 @@ class StreamDecoder:
         content = self._content_pairs.flush()
         parts = self._splitter.feed(content) if content else []
         return events + _events_of([*parts, *self._splitter.flush()])
+
+    def _served(self, model: object) -> list[StreamEvent]:
+        """A :class:`ServedModel` the first time a chunk names a model other than the one asked."""
+        if self.served_model is not None or not isinstance(model, str) or not model.strip():
+            return []
+        self.served_model = model = clean_surrogates(model.strip())
+        if self.asked_model is None or model == self.asked_model:
+            return []
+        return [ServedModel(model)]
 
     def _fail(self, message: str, status: int | None = None) -> None:
         if self.error is None:
@@ -237,7 +251,28 @@ def parse_usage(value: object) -> Usage | None:
         return None
     prompt = counts.get("prompt_tokens", 0)
     completion = counts.get("completion_tokens", 0)
-    return Usage(prompt, completion, counts.get("total_tokens", prompt + completion))
+    cost = _usd(value.get("cost"))
+    details = value.get("cost_details")
+    cost_details = None
+    if isinstance(details, Mapping):
+        cost_details = {
+            str(key): number for key, item in details.items() if (number := _usd(item)) is not None
+        } or None
+    return Usage(
+        prompt,
+        completion,
+        counts.get("total_tokens", prompt + completion),
+        cost=cost,
+        cost_details=cost_details,
+    )
+
+
+def _usd(value: object) -> float | None:
+    """An amount of USD given as a finite, non-negative number, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    amount = float(value)
+    return amount if 0 <= amount < float("inf") else None
 
 
 def describe_error(error: object) -> str:

@@ -28,6 +28,7 @@ from app.api import (
     ContentWasReasoning,
     Finish,
     ReasoningDelta,
+    ServedModel,
     StreamEvent,
     Usage,
     make_client,
@@ -244,7 +245,9 @@ class _Exchange:
             builder.content_was_reasoning()
             _write(sys.stdout, "\n\n")
         elif isinstance(event, Usage):
-            builder.usage(event.as_dict())
+            builder.usage(event.as_dict(), event.cost_details)
+        elif isinstance(event, ServedModel):
+            builder.served_model(event.model)
         elif isinstance(event, Finish):
             builder.finish(event.reason)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 from app.cli._dispatch import load_session, load_settings, missing_session, read_stdin
 from app.cli._errors import EXIT_OK, CommandError
 from app.text import display_safe, local_time, one_line
+from app.usage import format_cost
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,25 +30,27 @@ def list_sessions(store: SessionStore) -> int:
         print(f"No saved sessions in {store.folder}.")
         return EXIT_OK
     if summaries:
-        rows = [("ID", "UPDATED", "MESSAGES", "MODELS", "TITLE")]
+        rows = [("ID", "UPDATED", "MESSAGES", "COST", "MODELS", "TITLE")]
         for summary in summaries:
             rows.append(
                 (
                     one_line(summary.id, 80),
                     _local_time(summary.updated),
                     str(summary.message_count),
+                    "-" if summary.cost is None else format_cost(summary.cost),
                     one_line(", ".join(summary.models), 80) or "-",
                     one_line(summary.title, TITLE_LENGTH) or "(untitled)",
                 )
             )
-        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        widths = [max(len(row[column]) for row in rows) for column in range(5)]
         for row in rows:
             cells = [
                 row[0].ljust(widths[0]),
                 row[1].ljust(widths[1]),
                 row[2].rjust(widths[2]),
-                row[3].ljust(widths[3]),
-                row[4],
+                row[3].rjust(widths[3]),
+                row[4].ljust(widths[4]),
+                row[5],
             ]
             print("  ".join(cells).rstrip())
     for entry in unreadable:

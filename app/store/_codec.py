@@ -122,6 +122,10 @@ def _message_tables(name: str, message: Message) -> str:
     usage = {key: count for key, count in (message.usage or {}).items() if _fits_64_bits(count)}
     if usage:
         text += f"usage = {_inline_table(usage)}\n"
+    extra = {"served_model": message.served_model, "endpoint": message.endpoint}
+    text += _scalar_lines({key: value for key, value in extra.items() if value})
+    if message.cost_details:
+        text += f"cost_details = {_inline_table(message.cost_details)}\n"
     tail: dict[str, Scalar | list[object]] = {}
     if message.incomplete:
         tail["incomplete"] = True
@@ -137,14 +141,14 @@ def _message_tables(name: str, message: Message) -> str:
     return text
 
 
-def _inline_table(table: Mapping[str, int]) -> str:
+def _inline_table(table: Mapping[str, int | float]) -> str:
     import tomli_w
 
     pairs = (tomli_w.dumps({clean_text(key): value}).rstrip("\n") for key, value in table.items())
     return "{ " + ", ".join(pairs) + " }"
 
 
-def _fits_64_bits(count: int) -> bool:
+def _fits_64_bits(count: int | float) -> bool:
     """Whether a token count can be written: many TOML readers stop at a signed 64-bit integer."""
     return 0 <= count < 2**63
 
@@ -192,6 +196,9 @@ _MESSAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "finish_reason": str,
     "reasoning": str,
     "usage": dict,
+    "served_model": str,
+    "endpoint": str,
+    "cost_details": dict,
     "incomplete": bool,
     "error": str,
     "ttft": (int, float),
@@ -216,6 +223,7 @@ def _message(item: object, label: str) -> Message:
     get = item.get
     created, usage = get("created"), get("usage")
     ttft, speed = get("ttft"), get("tokens_per_second")
+    details = get("cost_details")
     return Message(
         role=role,
         content=item["content"],
@@ -232,6 +240,9 @@ def _message(item: object, label: str) -> Message:
             _message(alt, f"{label}, alternative {n}")
             for n, alt in enumerate(get("alternatives") or (), 1)
         ],
+        served_model=get("served_model") or None,
+        endpoint=get("endpoint") or None,
+        cost_details=None if details is None else _cost_details(details, f"{label}: "),
     )
 
 
@@ -245,6 +256,7 @@ def _checked_message(item: object, label: str) -> Message:
         raise SessionFormatError(f"{where}unknown role {role!r}")
     created = _optional(item, "created", datetime, "a date-time", where)
     usage = _optional(item, "usage", dict, "a table", where)
+    details = _optional(item, "cost_details", dict, "a table", where)
     alternatives = _optional(item, "alternatives", list, "an array", where) or []
     return Message(
         role=role,
@@ -261,6 +273,9 @@ def _checked_message(item: object, label: str) -> Message:
         alternatives=[
             _message(alt, f"{label}, alternative {n}") for n, alt in enumerate(alternatives, 1)
         ],
+        served_model=_optional(item, "served_model", str, "a string", where) or None,
+        endpoint=_optional(item, "endpoint", str, "a string", where) or None,
+        cost_details=None if details is None else _cost_details(details, where),
     )
 
 
@@ -310,13 +325,31 @@ def _params(table: dict[str, object]) -> dict[str, float | int]:
     return params
 
 
-def _usage(table: dict[str, object], where: str) -> dict[str, int]:
-    usage: dict[str, int] = {}
+def _usage(table: dict[str, object], where: str) -> dict[str, int | float]:
+    usage: dict[str, int | float] = {}
     for key, value in table.items():
+        if key == "cost":  # USD: a float (or a whole number of dollars)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise SessionFormatError(
+                    f"{where}usage 'cost' must be a number, got {_kind(value)}"
+                )
+            usage[key] = float(value)
+            continue
         if isinstance(value, bool) or not isinstance(value, int):
             raise SessionFormatError(f"{where}usage {key!r} must be an integer, got {_kind(value)}")
         usage[key] = value
     return usage
+
+
+def _cost_details(table: dict[str, object], where: str) -> dict[str, float]:
+    details: dict[str, float] = {}
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SessionFormatError(
+                f"{where}cost_details {key!r} must be a number, got {_kind(value)}"
+            )
+        details[key] = float(value)
+    return details
 
 
 def _kind(value: object) -> str:

@@ -158,6 +158,9 @@ def _message_json(message: Message) -> dict[str, object]:
         "error": message.error,
         "ttft": message.ttft,
         "tokens_per_second": message.tokens_per_second,
+        "served_model": message.served_model,
+        "endpoint": message.endpoint,
+        "cost_details": message.cost_details,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     if message.alternatives:
@@ -184,6 +187,8 @@ def _message_from_json(item: object, where: str) -> Message:
         error=_text(item.get("error")),
         ttft=_number(item.get("ttft")),
         tokens_per_second=_number(item.get("tokens_per_second")),
+        served_model=_text(item.get("served_model")),
+        endpoint=_text(item.get("endpoint")),
         alternatives=[
             _message_from_json(alt, f"{where}, alternative {n}")
             for n, alt in enumerate(alternatives if isinstance(alternatives, list) else [], 1)
@@ -224,14 +229,16 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _usage(value: object) -> dict[str, int] | None:
+def _usage(value: object) -> dict[str, int | float] | None:
     if not isinstance(value, dict):
         return None
-    usage = {
+    usage: dict[str, int | float] = {
         key: count
         for key, count in value.items()
         if isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 2**63
     }
+    if (cost := _number(value.get("cost"))) is not None:
+        usage["cost"] = cost
     return usage or None
 
 

@@ -3,7 +3,7 @@
 tomllib spends about 2 ms on a 20-message session, so listing 10,000 sessions without an index
 took 20 s. hcchat's own files use a small part of TOML: one ``key = value`` a line with a bare
 key, basic strings, UTC date-times, integers, floats, booleans, ``[]``, an inline table of
-integers, and the headers ``[params]``, ``[[messages]]`` and ``[[messages.alternatives]]``.
+numbers, and the headers ``[params]``, ``[[messages]]`` and ``[[messages.alternatives]]``.
 ``read_own_layout`` parses exactly that with one regular expression, and returns ``None`` for
 anything else (comments, other quoting, escapes it does not know, CRLF, a duplicate key, an
 impossible date...), so the caller falls back to tomllib. Whenever it returns a dict, that dict
@@ -28,7 +28,8 @@ _DATETIME = (
 _INTEGER = r"-?(?:0|[1-9][0-9]*)"
 _FLOAT = rf"{_INTEGER}(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
 _KEY = r"[A-Za-z0-9_-]+"
-_INLINE = rf"\{{ {_KEY} = {_INTEGER}(?:, {_KEY} = {_INTEGER})* \}}"
+_NUMBER = rf"{_INTEGER}(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)?"
+_INLINE = rf"\{{ {_KEY} = {_NUMBER}(?:, {_KEY} = {_NUMBER})* \}}"
 
 # One line: a table header, a blank line, or a key and a value (typed by the group it matched).
 _LINE = re.compile(
@@ -44,7 +45,7 @@ _LINE = re.compile(
     r"))?\n",
     re.MULTILINE,
 )
-_PAIR = re.compile(rf"({_KEY}) = ({_INTEGER})")
+_PAIR = re.compile(rf"({_KEY}) = ({_NUMBER})")
 
 
 class _NotOwnLayout(Exception):
@@ -134,9 +135,13 @@ def _datetime(text: str) -> datetime:
         raise _NotOwnLayout from None  # e.g. February 30: tomllib reports it
 
 
-def _inline(text: str) -> dict[str, int]:
+def _number(text: str) -> int | float:
+    return float(text) if "." in text or "e" in text else int(text)
+
+
+def _inline(text: str) -> dict[str, int | float]:
     pairs = _PAIR.findall(text)
-    table = {key: int(value) for key, value in pairs}
+    table = {key: _number(value) for key, value in pairs}
     if len(table) != len(pairs):
         raise _NotOwnLayout  # a duplicate key
     return table

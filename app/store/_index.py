@@ -15,7 +15,7 @@ import re
 import stat
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.store._codec import session_from_bytes
@@ -24,7 +24,7 @@ from app.store._files import file_kind, read_regular, write_atomic
 from app.store._model import Session, SessionSummary, UnreadableSession
 
 INDEX_NAME = ".index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: each summary keeps the replies' cost by UTC day
 SUFFIX = ".toml"
 
 Fingerprint = tuple[int, int, int]
@@ -68,7 +68,21 @@ def summarize(session: Session, path: Path) -> SessionSummary:
         models=tuple(session.models_used),
         message_count=sum(1 for message in session.messages if message.role != "system"),
         path=path,
+        cost=session.total_cost,
+        cost_by_day=cost_by_day(session),
     )
+
+
+def cost_by_day(session: Session) -> dict[str, float]:
+    """The replies' costs (every version) summed by the UTC day each reply was created."""
+    days: dict[str, float] = {}
+    for message in session.messages:
+        for version in (message, *message.alternatives):
+            cost = version.cost
+            if cost is not None and version.created is not None:
+                day = version.created.astimezone(UTC).date().isoformat()
+                days[day] = days.get(day, 0.0) + cost
+    return days
 
 
 class SessionIndex:
@@ -194,7 +208,10 @@ class SessionIndex:
         if "unreadable" in row:
             return UnreadableSession(session_id, path, str(row["unreadable"]))
         models, count = row["models"], row["messages"]
+        cost, days = row.get("cost"), row.get("cost_by_day", {})
         if not isinstance(models, list) or not isinstance(count, int):
+            raise TypeError(row)
+        if not isinstance(days, dict) or not (cost is None or isinstance(cost, int | float)):
             raise TypeError(row)
         return SessionSummary(
             id=session_id,
@@ -204,6 +221,8 @@ class SessionIndex:
             models=tuple(str(model) for model in models),
             message_count=count,
             path=path,
+            cost=None if cost is None else float(cost),
+            cost_by_day={str(day): float(amount) for day, amount in days.items()},
         )
 
     def _write_index(self, entries: dict[str, tuple[Fingerprint, Listed]]) -> None:
@@ -233,4 +252,8 @@ def _row(name: str, status: Fingerprint, listed: Listed) -> dict[str, object]:
             models=list(listed.models),
             messages=listed.message_count,
         )
+        if listed.cost is not None:
+            row["cost"] = listed.cost
+        if listed.cost_by_day:
+            row["cost_by_day"] = listed.cost_by_day
     return row

@@ -44,12 +44,21 @@ class Message:
     model: str | None = None
     finish_reason: str | None = None
     reasoning: str | None = None
-    usage: dict[str, int] | None = None
+    usage: dict[str, int | float] | None = None  # token counts; ``cost`` (USD) is a float
     incomplete: bool = False
     error: str | None = None
     ttft: float | None = None
     tokens_per_second: float | None = None
     alternatives: list[Message] = field(default_factory=list)
+    served_model: str | None = None  # the model the stream named, when not ``model``
+    endpoint: str | None = None  # the endpoint that answered, when not ``default``
+    cost_details: dict[str, float] | None = None  # the endpoint's ``usage.cost_details``
+
+    @property
+    def cost(self) -> float | None:
+        """What the reply cost in USD, when the endpoint said."""
+        cost = (self.usage or {}).get("cost")
+        return float(cost) if cost is not None else None
 
     @property
     def failed_empty(self) -> bool:
@@ -109,7 +118,18 @@ class Session:
     @property
     def total_tokens(self) -> int:
         """Sum of ``total_tokens`` over every reply that reported usage."""
-        return sum((m.usage or {}).get("total_tokens", 0) for m in self.messages)
+        return sum(int((m.usage or {}).get("total_tokens", 0)) for m in self.messages)
+
+    @property
+    def total_cost(self) -> float | None:
+        """Sum of the replies' costs in USD (every version), or None when none reported one."""
+        costs = [
+            cost
+            for message in self.messages
+            for version in (message, *message.alternatives)
+            if (cost := version.cost) is not None
+        ]
+        return sum(costs) if costs else None
 
     def api_messages(self) -> list[dict[str, str]]:
         """The history in the API's shape: no metadata, no reasoning, no failed empty replies."""
@@ -131,6 +151,8 @@ class SessionSummary:
     models: tuple[str, ...]
     message_count: int
     path: Path
+    cost: float | None = None  # USD over every reply that reported one
+    cost_by_day: dict[str, float] = field(default_factory=dict)  # UTC "YYYY-MM-DD" -> USD
 
 
 @dataclass(frozen=True, slots=True)

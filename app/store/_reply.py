@@ -68,10 +68,22 @@ class ReplyBuilder:
         self.revision += 1
         return moved
 
-    def usage(self, counts: Mapping[str, int]) -> None:
-        """The server's token counts for the whole request (the last report wins)."""
+    def usage(
+        self,
+        counts: Mapping[str, int | float],
+        cost_details: Mapping[str, float] | None = None,
+    ) -> None:
+        """The server's token counts (and ``cost``, USD) for the whole request; the last wins."""
         self.message.usage = dict(counts)
+        self.message.cost_details = dict(cost_details) if cost_details else None
         self.revision += 1
+
+    def served_model(self, model: str) -> None:
+        """The stream named ``model`` as the one answering: kept when it is not the one asked."""
+        served = model if model != self.message.model else None
+        if served != self.message.served_model:
+            self.message.served_model = served
+            self.revision += 1
 
     def finish(self, reason: str) -> None:
         """The model's ``finish_reason``: the first one is kept."""

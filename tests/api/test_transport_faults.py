@@ -53,7 +53,8 @@ async def test_silent_server_mid_stream_is_a_read_timeout(loopback):
 
 async def test_text_arrives_before_the_stream_ends(loopback, client):
     loopback.enqueue(stall(WORDS, seconds=5))
-    async with aclosing(client.stream_chat("m", HELLO)) as stream:
+    # the model the chunks name: no ServedModel event comes first
+    async with aclosing(client.stream_chat("loopback/model", HELLO)) as stream:
         received = ""
         async for event in stream:
             assert isinstance(event, ContentDelta)

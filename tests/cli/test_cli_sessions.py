@@ -52,7 +52,7 @@ def test_list_shows_good_sessions_and_names_unreadable_files(
     out, err = capsys.readouterr()
     assert err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["ID", "UPDATED", "MESSAGES", "MODELS", "TITLE"]
+    assert lines[0].split() == ["ID", "UPDATED", "MESSAGES", "COST", "MODELS", "TITLE"]
     assert lines[1].split("  ")[0] == joke_session.id
     # 19:31 UTC is 01:01 the next day in Kolkata
     assert "2026-11-25 01:01" in lines[1]
@@ -342,3 +342,21 @@ def test_imported_sessions_are_listed(
     assert main(["sessions", "list"]) == 0
 
     assert new_id in capsys.readouterr().out
+
+
+def test_list_shows_the_cost_of_each_session(
+    capsys: pytest.CaptureFixture[str], joke_session: Session, sessions_dir: Path
+) -> None:
+    reply = joke_session.messages[-1]
+    reply.usage = {
+        "prompt_tokens": 20,
+        "completion_tokens": 15,
+        "total_tokens": 35,
+        "cost": 5.5e-05,
+    }
+    SessionStore(sessions_dir).save(joke_session)
+
+    assert main(["sessions", "list"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert "$0.000055" in lines[1]

@@ -26,6 +26,12 @@ numbers = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
 )
 keys = st.text(alphabet='abcdefghijklmnopqrstuvwxyz_-0123456789 ."é', min_size=1, max_size=12)
+costs = st.floats(min_value=0, allow_infinity=False) | st.sampled_from([5.5e-05, 1e-07, 0.0, 12.5])
+usages = st.builds(
+    lambda counts, cost: counts if cost is None else {**counts, "cost": cost},
+    st.dictionaries(keys, st.integers(-5, 10**12), max_size=3),
+    st.none() | costs,
+)
 
 
 @st.composite
@@ -38,12 +44,15 @@ def messages(draw: st.DrawFn, depth: int = 0) -> Message:
         model=draw(st.none() | texts),
         finish_reason=draw(st.none() | st.sampled_from(["stop", "length"])),
         reasoning=draw(st.none() | texts),
-        usage=draw(st.none() | st.dictionaries(keys, st.integers(-5, 10**12), max_size=3)),
+        usage=draw(st.none() | usages),
         incomplete=draw(st.booleans()),
         error=draw(st.none() | texts),
         ttft=draw(st.none() | st.floats(allow_nan=False, allow_infinity=False)),
         tokens_per_second=draw(st.none() | st.floats(min_value=0, max_value=1e6)),
         alternatives=draw(st.lists(messages(depth + 1), max_size=2)) if depth == 0 else [],
+        served_model=draw(st.none() | texts),
+        endpoint=draw(st.none() | texts),
+        cost_details=draw(st.none() | st.dictionaries(keys, costs, max_size=2)),
     )
 
 
@@ -83,7 +92,9 @@ def test_the_reader_declines_only_what_it_does_not_know(session: Session) -> Non
     # quoted keys and non-finite floats are valid TOML that the fast reader leaves to tomllib
     session.params = {k: v for k, v in session.params.items() if re.fullmatch(r"[\w-]+", k, re.A)}
     for message in [*session.messages, *(a for m in session.messages for a in m.alternatives)]:
-        message.usage = {"prompt_tokens": 1, "completion_tokens": 2}
+        message.usage = {"prompt_tokens": 1, "completion_tokens": 2, "cost": 5.5e-05}
+        message.cost_details = {"upstream_inference_cost": 1e-07} if message.cost_details else None
+        message.served_model = message.served_model and "qwen/qwen3-32b-fp8"
         if message.ttft is not None and not math.isfinite(message.ttft):
             message.ttft = None
 
@@ -183,6 +194,7 @@ values = st.one_of(
     moments,
     st.sampled_from(["system", "user", "assistant", ""]),
     st.dictionaries(st.sampled_from(["prompt_tokens", "x"]), st.integers() | st.booleans()),
+    st.dictionaries(st.sampled_from(["cost", "prompt_tokens"]), st.floats(0, 1) | st.integers()),
     st.lists(st.dictionaries(st.sampled_from(["role", "content"]), st.sampled_from(["user", 1]))),
 )
 tables = st.dictionaries(
@@ -200,6 +212,9 @@ tables = st.dictionaries(
             "ttft",
             "tokens_per_second",
             "alternatives",
+            "served_model",
+            "endpoint",
+            "cost_details",
             "other",
         ]
     ),

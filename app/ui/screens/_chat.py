@@ -26,6 +26,7 @@ from app.api import (
     ContentWasReasoning,
     Finish,
     ReasoningDelta,
+    ServedModel,
     Usage,
 )
 from app.store import (
@@ -49,6 +50,7 @@ from app.ui.widgets import (
     SystemMessage,
     UserMessage,
 )
+from app.usage import format_cost
 
 if TYPE_CHECKING:
     from app.api import StreamEvent
@@ -138,6 +140,8 @@ class ChatScreen(ChatCommands):
                 stats.append(f"{last.tokens_per_second:.0f} tok/s")
             if session.total_tokens:
                 stats.append(f"{session.total_tokens} tokens total")
+        if session.total_cost is not None:
+            stats.append(f"{format_cost(session.total_cost)} this session")
         status.stats = tuple(stats)
 
     def view_for(self, index: int) -> MessageView:
@@ -316,7 +320,9 @@ class ChatScreen(ChatCommands):
         elif isinstance(event, ContentWasReasoning):
             await view.content_was_reasoning(builder.content_was_reasoning())
         elif isinstance(event, Usage):
-            builder.usage(event.as_dict())
+            builder.usage(event.as_dict(), event.cost_details)
+        elif isinstance(event, ServedModel):
+            builder.served_model(event.model)
         elif isinstance(event, Finish):
             builder.finish(event.reason)
 

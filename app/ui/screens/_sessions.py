@@ -18,6 +18,7 @@ from app.store import SessionSummary, StoreError, UnreadableSession
 from app.text import local_time, one_line
 from app.ui._bindings import bindings
 from app.ui.screens._dialogs import ConfirmScreen, TextPromptScreen
+from app.usage import format_cost
 
 if TYPE_CHECKING:
     from app.ui._app import HCChatApp
@@ -39,11 +40,19 @@ def _row(entry: Entry, snippet: str = "") -> tuple[Text, ...]:
             Text(f"⚠ unreadable: {one_line(entry.path.name, 40)}", style="bold"),
             Text(one_line(entry.reason, 60)),
             Text(""),
+            Text(""),
         )
     when = local_time(entry.updated)
     title = one_line(entry.title or "Untitled", 60)
     detail = one_line(snippet, 60) if snippet else one_line(", ".join(entry.models), 50)
-    return (Text(when), Text(title), Text(detail), Text(str(entry.message_count), justify="right"))
+    cost = "" if entry.cost is None else format_cost(entry.cost)
+    return (
+        Text(when),
+        Text(title),
+        Text(detail),
+        Text(str(entry.message_count), justify="right"),
+        Text(cost, justify="right"),
+    )
 
 
 class SessionBrowser(Screen[None]):
@@ -79,6 +88,7 @@ class SessionBrowser(Screen[None]):
         table.add_column("Title", key="title")
         table.add_column("Models / match", key="detail")
         table.add_column("Msgs", key="count")
+        table.add_column("Cost", key="cost")
         self.query_one("#browser-filter", Input).focus()
         self.reload()
 

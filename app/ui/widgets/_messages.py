@@ -17,11 +17,12 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from app.store import Message
-from app.text import display_safe, local_time
+from app.text import display_safe, local_time, one_line
 from app.ui._bindings import bindings
 from app.ui._textual_private import drop_children
 from app.ui.markdown import MarkdownBody
 from app.ui.widgets._sleep import fit_gaps
+from app.usage import format_cost
 
 # Deltas are gathered for this long before they are shown: a fast stream then costs about 20
 # appends a second instead of one per token, and typing stays responsive.
@@ -69,6 +70,8 @@ def reply_footer(message: Message) -> str:
             f"{message.usage.get('completion_tokens', 0)} tokens out, "
             f"{message.usage.get('prompt_tokens', 0)} in"
         )
+    if message.cost is not None:
+        parts.append(format_cost(message.cost))
     if message.ttft is not None:
         parts.append(f"first token {message.ttft:.2f} s")
     if message.tokens_per_second is not None:
@@ -243,8 +246,12 @@ class ReplyView(MessageView):
         self._flush_lock = asyncio.Lock()
 
     def header_text(self) -> str:
-        """Header of a reply: which model wrote it, and when."""
+        """Header of a reply: which model wrote it (``asked → served``), and when."""
         model = self.message.model or "unknown model"
+        if self.message.served_model:
+            model = f"{model} → {one_line(self.message.served_model, 60)}"
+        if self.message.endpoint:
+            model = f"{model} @ {one_line(self.message.endpoint, 30)}"
         return f"{model}  {_local_time(self.message.created)}".rstrip()
 
     def compose_body(self) -> ComposeResult:
