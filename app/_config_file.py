@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, Generic, TypeVar, cast
 
 from app.commands import KEY_ACTIONS, key_scopes
-from app.params import PARAMS, parse_param
+from app.params import PARAMS, ParamValue, parse_param
 
 T = TypeVar("T")
 
@@ -110,9 +110,11 @@ def _api_key(value: object, at: Locator) -> str:
     return key
 
 
-def _number(name: str) -> Check[float | int]:
-    def check(value: object, at: Locator) -> float | int:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+def _param(name: str) -> Check[ParamValue]:
+    wanted = str if PARAMS[name].kind is str else int | float
+
+    def check(value: object, at: Locator) -> ParamValue:
+        if isinstance(value, bool) or not isinstance(value, wanted):
             raise ValueError(value)
         return parse_param(name, value)
 
@@ -157,7 +159,7 @@ BASE_URL = Setting("base_url", _STRING, _text)
 DEFAULT_MODEL = Setting("default_model", _STRING, _text)
 THEME = Setting("theme", _STRING, _text)
 SYSTEM_PROMPT = Setting("system_prompt", "a string", _prompt)
-PARAM_SETTINGS = tuple(Setting(name, spec.help, _number(name)) for name, spec in PARAMS.items())
+PARAM_SETTINGS = tuple(Setting(name, spec.help, _param(name)) for name, spec in PARAMS.items())
 KEYS = Setting("keys", "a table ([keys])", _keys)
 
 _ROWS: tuple[Setting[Any], ...] = (
@@ -188,7 +190,7 @@ class ConfigFile:
         return cast("T | None", self.values.get(setting.name))
 
     @property
-    def params(self) -> dict[str, float | int]:
+    def params(self) -> dict[str, float | int | str]:
         """The reply parameters the file sets."""
         return {
             setting.name: value

@@ -61,7 +61,7 @@ class Settings:
     theme: str | None
     system_prompt: str | None
     keys: Mapping[str, str]
-    params: Mapping[str, float | int]
+    params: Mapping[str, float | int | str]
     config_path: Path
     sessions_dir: Path
     cache_dir: Path

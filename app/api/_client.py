@@ -111,7 +111,7 @@ class ChatClient:
         self,
         model: str,
         messages: Sequence[Mapping[str, str]],
-        params: Mapping[str, float | int] | None = None,
+        params: Mapping[str, float | int | str] | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream a reply as typed events; raises an :class:`APIError` subclass on failure.
 
@@ -144,7 +144,7 @@ class ChatClient:
         self,
         model: str,
         messages: Sequence[Mapping[str, str]],
-        params: Mapping[str, float | int] | None = None,
+        params: Mapping[str, float | int | str] | None = None,
     ) -> Completion:
         """Ask for a whole reply at once (``stream: false``)."""
         url = f"{self.base_url}/chat/completions"
@@ -203,7 +203,7 @@ class ChatClient:
     def _payload(
         model: str,
         messages: Sequence[Mapping[str, str]],
-        params: Mapping[str, float | int] | None,
+        params: Mapping[str, float | int | str] | None,
         *,
         stream: bool,
     ) -> dict[str, Any]:
@@ -215,7 +215,12 @@ class ChatClient:
             ],
             "stream": stream,
         }
-        payload.update({k: v for k, v in (params or {}).items() if k not in _NOT_PARAMS})
+        params = {k: v for k, v in (params or {}).items() if k not in _NOT_PARAMS}
+        effort = params.pop("reasoning_effort", None)
+        payload.update(params)
+        if isinstance(effort, str):
+            # OpenRouter's shape; "none" turns reasoning off (never a top-level reasoning_effort)
+            payload["reasoning"] = {"effort": effort}
         if stream:
             payload["stream_options"] = {"include_usage": True}
         return payload

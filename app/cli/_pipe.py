@@ -158,7 +158,7 @@ class _Exchange:
         self,
         client: ChatClient,
         history: Sequence[Mapping[str, str]],
-        params: Mapping[str, float | int],
+        params: Mapping[str, float | int | str],
     ) -> None:
         """Save the prompt, stream the reply, then save it however the stream ended."""
         loop = asyncio.get_running_loop()
@@ -187,7 +187,7 @@ class _Exchange:
         task: asyncio.Task[Any],
         client: ChatClient,
         history: Sequence[Mapping[str, str]],
-        params: Mapping[str, float | int],
+        params: Mapping[str, float | int | str],
     ) -> None:
         """Stream the reply; however it stops, record why on the builder."""
         try:
@@ -214,7 +214,7 @@ class _Exchange:
         self,
         client: ChatClient,
         history: Sequence[Mapping[str, str]],
-        params: Mapping[str, float | int],
+        params: Mapping[str, float | int | str],
         checkpoints: Checkpoints,
     ) -> None:
         """Stream the reply into the builder, printing it, checkpointing the session."""

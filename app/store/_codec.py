@@ -317,7 +317,7 @@ def _utc(value: datetime) -> datetime:
         raise SessionFormatError(f"date-time {value} is out of range in UTC") from None
 
 
-def _params(table: dict[str, object]) -> dict[str, float | int]:
+def _params(table: dict[str, object]) -> dict[str, float | int | str]:
     # a file with a key or value hcchat never writes was edited or forged: refuse it whole
     params, dropped = checked_params(table)
     if dropped:

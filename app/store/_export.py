@@ -242,7 +242,7 @@ def _usage(value: object) -> dict[str, int | float] | None:
     return usage or None
 
 
-def _params(value: object, dropped: list[str] | None) -> dict[str, float | int]:
+def _params(value: object, dropped: list[str] | None) -> dict[str, float | int | str]:
     if not isinstance(value, dict):
         return {}
     params, reasons = checked_params(value)

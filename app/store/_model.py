@@ -75,7 +75,7 @@ class Session:
     created: datetime = field(default_factory=utc_now)
     updated: datetime = field(default_factory=utc_now)
     model: str = ""
-    params: dict[str, float | int] = field(default_factory=dict)
+    params: dict[str, float | int | str] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     title_locked: bool = False
 

@@ -224,3 +224,24 @@ def _chunks(text: str) -> list[str]:
         piece = text[i : i + 5]
         events.append(json.dumps({"choices": [{"index": 0, "delta": {"content": piece}}]}))
     return events
+
+
+async def test_set_reasoning_effort_is_sent_saved_and_none_turns_reasoning_off(
+    make_app, loopback, store
+):
+    app = make_app()
+    async with app.run_test(notifications=True) as pilot:
+        await send(pilot, "/set reasoning_effort extreme")
+        await pilot.pause()
+        assert chat(app).session.params == {}
+        await send(pilot, "/set reasoning_effort low")
+        await send_and_wait(pilot, "go")
+        assert loopback.requests[-1].json["reasoning"] == {"effort": "low"}
+        await send(pilot, "/set reasoning_effort none")
+        await send_and_wait(pilot, "again")
+        session_id = chat(app).session.id
+    body = loopback.requests[-1].json
+    assert body["reasoning"] == {"effort": "none"} and "reasoning_effort" not in body
+    assert store.load(session_id).params == {"reasoning_effort": "none"}
+    saved = tomllib.loads((store.folder / f"{session_id}.toml").read_text("utf-8"))
+    assert saved["params"] == {"reasoning_effort": "none"}

@@ -278,7 +278,7 @@ class ChatScreen(ChatCommands):
         active: _Streaming,
         history: list[dict[str, str]],
         model: str,
-        params: dict[str, float | int],
+        params: dict[str, float | int | str],
     ) -> None:
         # imported with the first reply: httpx is not needed to draw the first frame
         from app.api import redact

@@ -180,7 +180,11 @@ class ChatCommands(Screen[None]):
             if not name or not raw:
                 raise ValueError(f"Usage: /set {'|'.join(PARAMS)} VALUE")
             params = dict(self.session.params)
-            if raw.lower() in ("default", "unset", "none"):
+            spec = PARAMS.get(name)
+            # "none" unsets a number, but is a value of reasoning_effort (reasoning off)
+            if raw.lower() in ("default", "unset") or (
+                raw.lower() == "none" and (spec is None or "none" not in spec.choices)
+            ):
                 if name not in PARAMS:
                     known = ", ".join(PARAMS)
                     raise ValueError(
@@ -194,7 +198,9 @@ class ChatCommands(Screen[None]):
             return
         self.apply_settings(self.session.system_prompt, params)
 
-    def apply_settings(self, system_prompt: str | None, params: dict[str, float | int]) -> None:
+    def apply_settings(
+        self, system_prompt: str | None, params: dict[str, float | int | str]
+    ) -> None:
         """Set the system prompt and parameters, show them, and save."""
         had_system = self.session.system_prompt is not None
         self.session.set_system_prompt(system_prompt)

@@ -22,7 +22,7 @@ class SessionSettings:
     """What the form returns: the system prompt and only the parameters that were set."""
 
     system_prompt: str | None
-    params: dict[str, float | int]
+    params: dict[str, float | int | str]
 
 
 class SettingsScreen(ModalScreen[SessionSettings | None]):
@@ -33,7 +33,7 @@ class SettingsScreen(ModalScreen[SessionSettings | None]):
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
 
-    def __init__(self, system_prompt: str | None, params: Mapping[str, float | int]) -> None:
+    def __init__(self, system_prompt: str | None, params: Mapping[str, float | int | str]) -> None:
         super().__init__(classes="dialog-screen")
         self.system_prompt = system_prompt or ""
         self.params = dict(params)
@@ -66,7 +66,7 @@ class SettingsScreen(ModalScreen[SessionSettings | None]):
 
     def action_save(self) -> None:
         """Validate every field; save only if all are valid."""
-        params: dict[str, float | int] = {}
+        params: dict[str, float | int | str] = {}
         errors: list[str] = []
         for name in PARAMS:
             field = self.query_one(f"#param-{name}", Input)
