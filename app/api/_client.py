@@ -16,7 +16,7 @@ from httpx_sse import EventSource, SSEError, aconnect_sse
 
 from app import __version__
 from app.api._errors import APIError, ProtocolError, ServerError, StreamInterrupted
-from app.api._events import Completion, ModelInfo, StreamEvent
+from app.api._events import Completion, ModelInfo, StreamEvent, model_from_listing
 from app.api._failures import Failure, connect_failure, read_failure
 from app.api._http_errors import error_from_response, parse_retry_after, shorten
 from app.api._sse import (
@@ -391,15 +391,7 @@ def _models(items: list[Any]) -> list[ModelInfo]:
         if not isinstance(model_id, str) or not model_id.strip() or model_id in seen:
             continue
         seen.add(model_id)
-        name = item.get("name")
-        context = item.get("context_length")
-        models.append(
-            ModelInfo(
-                model_id,
-                name if isinstance(name, str) else "",
-                context if isinstance(context, int) and not isinstance(context, bool) else None,
-            )
-        )
+        models.append(model_from_listing(item))
     return models
 
 

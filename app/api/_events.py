@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ class Completion:
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
-    """One entry of the endpoint's model list."""
+    """One entry of the endpoint's model list; the metadata is there when the endpoint says."""
 
     id: str
     name: str = ""
@@ -92,3 +94,67 @@ class ModelInfo:
     completion_price: float | None = None  # USD per token
     images: bool = False  # takes images as input
     reasoning: bool = False  # accepts the ``reasoning`` parameter
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields as the model cache keeps them (JSON values)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "context_length": self.context_length,
+            "prompt_price": self.prompt_price,
+            "completion_price": self.completion_price,
+            "images": self.images,
+            "reasoning": self.reasoning,
+        }
+
+    @classmethod
+    def from_dict(cls, item: Mapping[str, object]) -> ModelInfo | None:
+        """A model from :meth:`as_dict`'s shape (an older cache has fewer keys); None if no id."""
+        model_id, name = item.get("id"), item.get("name")
+        if not isinstance(model_id, str) or not model_id:
+            return None
+        return cls(
+            model_id,
+            name if isinstance(name, str) else "",
+            _count(item.get("context_length")),
+            _price(item.get("prompt_price")),
+            _price(item.get("completion_price")),
+            item.get("images") is True,
+            item.get("reasoning") is True,
+        )
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _price(value: object) -> float | None:
+    """A price in USD per token: a number or, as OpenRouter sends it, a decimal string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or not 0 <= value < float("inf"):
+        return None
+    return float(value)
+
+
+def model_from_listing(item: Mapping[str, Any]) -> ModelInfo:
+    """A :class:`ModelInfo` from one ``/models`` item (OpenRouter's shape; any part may lack)."""
+    pricing = item.get("pricing")
+    architecture = item.get("architecture")
+    inputs = architecture.get("input_modalities") if isinstance(architecture, Mapping) else None
+    supported = item.get("supported_parameters")
+    name = item.get("name")
+    return ModelInfo(
+        str(item["id"]),
+        name if isinstance(name, str) else "",
+        _count(item.get("context_length")),
+        _price(pricing.get("prompt")) if isinstance(pricing, Mapping) else None,
+        _price(pricing.get("completion")) if isinstance(pricing, Mapping) else None,
+        isinstance(inputs, list) and "image" in inputs,
+        isinstance(supported, list) and "reasoning" in supported,
+    )

@@ -301,7 +301,9 @@ class HCChatApp(App[int]):
         base_url = "demo" if self.settings.demo else self.settings.base_url
         cached = cache.load(base_url, MODEL_CACHE_SECONDS)
         if cached:
-            return [ModelInfo(**item) for item in cached], None  # type: ignore[arg-type]
+            models = [m for item in cached if (m := ModelInfo.from_dict(item)) is not None]
+            if models:
+                return models, None
         try:
             models = await self.client.list_models()
         except APIError as error:
@@ -315,7 +317,7 @@ class HCChatApp(App[int]):
         with suppress(StoreError):
             cache.save(
                 base_url,
-                [{"id": m.id, "name": m.name, "context_length": m.context_length} for m in models],
+                [m.as_dict() for m in models],
             )
         return models, None
 

@@ -7,7 +7,7 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 
-from loopback import reply
+from loopback import error, reply
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from app.store import Message, Session
@@ -384,3 +384,41 @@ async def test_browser_shows_the_newest_sessions_while_a_new_index_is_built(
         await wait_for(pilot, lambda: len(_rows(browser)) == 6)
         assert _rows(browser) == [f"Chat {hours}" for hours in range(6)]
         assert "so far" not in str(note.render())
+
+
+async def test_model_picker_shows_metadata_and_filters_by_capability(make_app, loopback):
+    body = {
+        "data": [
+            {
+                "id": "vision/model",
+                "name": "Vision",
+                "context_length": 131072,
+                "architecture": {"input_modalities": ["text", "image"]},
+                "pricing": {"prompt": "0.0000001", "completion": "0.0000003"},
+            },
+            {"id": "thinking/model", "supported_parameters": ["reasoning"]},
+            {"id": "bare/model"},
+        ]
+    }
+    loopback.enqueue_models(error(200, json.dumps(body)))
+    app = make_app()
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.press("ctrl+l")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ModelPicker) and bool(app.screen.models)
+        )
+        options = app.screen.query_one(OptionList)
+        rows = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert "131k ctx · $0.10/$0.30 per M · images" in rows[0]
+        assert rows[1].endswith("thinking/model · reasoning")
+        assert rows[2].strip() == "bare/model"
+        await pilot.press(*":image")
+        await pilot.pause()
+        assert options.option_count == 1
+        assert str(options.get_option_at_index(0).prompt).strip().startswith("vision/model")
+        await pilot.press(*" thinking")
+        await pilot.pause()
+        assert options.option_count == 0
+    cached = json.loads((app.settings.cache_dir / "models.json").read_text())
+    [entry] = cached["endpoints"].values()
+    assert entry["models"][0]["images"] is True

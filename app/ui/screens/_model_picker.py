@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from app.api import ModelInfo
 from app.text import display_safe, one_line
+from app.usage import format_tokens
 
 if TYPE_CHECKING:
     from app.ui._app import HCChatApp
@@ -23,7 +24,10 @@ if TYPE_CHECKING:
 class ModelPicker(ModalScreen[str | None]):
     """Pick the model for the next replies; type to filter, Enter to choose, Escape to close.
 
-    If the typed text matches no model, Enter uses it as a model id as typed.
+    Each row shows what the endpoint says of the model: context length, prices per million
+    tokens (in/out), whether it takes images and whether it reasons. ``:image`` and
+    ``:reasoning`` in the filter keep only the models that can. If the typed text matches no
+    model, Enter uses it as a model id as typed.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,7 +44,10 @@ class ModelPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             yield Static(Content("Switch model"), classes="dialog-title")
-            yield Input(placeholder="Type to filter, or a model id", id="filter")
+            yield Input(
+                placeholder="Type to filter (:image, :reasoning for capabilities), or a model id",
+                id="filter",
+            )
             yield OptionList(id="models", markup=False)
             yield Static(Content("Loading models…"), id="picker-note", classes="dialog-hint")
 
@@ -60,21 +67,20 @@ class ModelPicker(ModalScreen[str | None]):
         self.show_models(self.query_one("#filter", Input).value)
 
     def show_models(self, query: str) -> None:
-        """Show the models whose id or name contains every word of ``query``."""
-        words = query.lower().split()
+        """Show the models whose id or name contains every word of ``query`` and that have
+        every capability it names (``:image``, ``:reasoning``)."""
         options = self.query_one("#models", OptionList)
         options.clear_options()
-        matches = [
-            model
-            for model in self.models
-            if all(word in f"{model.id} {model.name}".lower() for word in words)
-        ]
+        matches = [model for model in self.models if model_matches(model, query)]
         for model in matches:
             mark = "● " if model.id == self.current else "  "
-            label = f"{mark}{model.id}"
+            label = f"{mark}{one_line(model.id, 60)}"
             if model.name and model.name != model.id:
                 label += f"  ({one_line(model.name, 40)})"
-            options.add_option(Option(Content(one_line(label, 120)), id=model.id))
+            details = model_details(model)
+            if details:
+                label += f"  · {details}"
+            options.add_option(Option(Content(one_line(label, 160)), id=model.id))
         if matches:
             current = next((i for i, m in enumerate(matches) if m.id == self.current), 0)
             options.highlighted = current
@@ -109,3 +115,49 @@ class ModelPicker(ModalScreen[str | None]):
     def option_selected(self, event: OptionList.OptionSelected) -> None:
         """Choose a model by clicking it or pressing Enter on it."""
         self.dismiss(event.option.id)
+
+
+# What a filter word starting with ":" asks of a model.
+CAPABILITIES = {
+    ":image": lambda model: model.images,
+    ":images": lambda model: model.images,
+    ":reasoning": lambda model: model.reasoning,
+}
+
+
+def model_matches(model: ModelInfo, query: str) -> bool:
+    """Whether ``model`` has every capability and contains every other word of ``query``."""
+    text = f"{model.id} {model.name}".lower()
+    for word in query.lower().split():
+        capability = CAPABILITIES.get(word)
+        if capability is not None:
+            if not capability(model):
+                return False
+        elif word not in text:
+            return False
+    return True
+
+
+def model_details(model: ModelInfo) -> str:
+    """The metadata of a picker row: ``131k ctx · $0.10/$0.30 per M · images · reasoning``."""
+    parts: list[str] = []
+    if model.context_length:
+        parts.append(f"{format_tokens(model.context_length)} ctx")
+    if model.prompt_price is not None or model.completion_price is not None:
+        prices = (_per_million(price) for price in (model.prompt_price, model.completion_price))
+        parts.append("/".join(prices) + " per M")
+    if model.images:
+        parts.append("images")
+    if model.reasoning:
+        parts.append("reasoning")
+    return " · ".join(parts)
+
+
+def _per_million(price: float | None) -> str:
+    """A price per token as USD per million tokens: ``$0.10``, ``$0.0050``, ``free``."""
+    if price is None:
+        return "?"
+    if price == 0:
+        return "free"
+    amount = price * 1_000_000
+    return f"${amount:,.2f}" if amount >= 0.01 else f"${amount:.4f}"
