@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.store import Session
+
 # With no tokenizer, text is taken to cost one token per this many characters.
 CHARS_PER_TOKEN = 4
 
@@ -29,3 +34,39 @@ def format_tokens(count: int) -> str:
 def estimate_tokens(text: str) -> int:
     """About how many tokens ``text`` takes (no tokenizer: a quarter of its length)."""
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+def context_tokens(session: Session, extra: str = "") -> int:
+    """About how many tokens the next request takes: the last reply's reported prompt and
+    completion, plus a quarter of the length of what came after it (and of ``extra``, a prompt
+    about to be added). With no reply that reported usage, every message is estimated."""
+    messages = [m for m in session.messages if not m.failed_empty]
+    known, start = 0, 0
+    for index in range(len(messages) - 1, -1, -1):
+        usage = messages[index].usage or {}
+        if messages[index].role == "assistant" and "prompt_tokens" in usage:
+            known = int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0))
+            start = index + 1
+            break
+    added = sum(estimate_tokens(m.content) for m in messages[start:])
+    return known + added + (estimate_tokens(extra) if extra else 0)
+
+
+def context_meter(used: int, context: int) -> str:
+    """The status line's meter: ``ctx 12% of 41k``."""
+    return f"ctx {used * 100 // context}% of {format_tokens(context)}"
+
+
+def overflow_message(session: Session, context: int | None, extra: str = "") -> str | None:
+    """Why the next request cannot fit ``context`` tokens, or None when it can (or unknown)."""
+    if not context:
+        return None
+    used = context_tokens(session, extra)
+    if used <= context:
+        return None
+    return (
+        f"This request needs about {used:,} tokens, {used - context:,} more than the "
+        f"{format_tokens(context)}-token context of {session.model}; it was not sent. "
+        "Start a new session (/new), /fork at an earlier message, or pick a model with a "
+        "longer context."
+    )

@@ -57,6 +57,7 @@ from app.store import (
     utc_now,
 )
 from app.text import display_safe
+from app.usage import overflow_message
 
 __all__ = ["make_client", "pipe_mode"]
 
@@ -101,6 +102,9 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     store = SessionStore(settings.sessions_dir)
     session = _pipe_session(args, settings, store)
     request_params = {**settings.params, **session.params}
+    too_long = overflow_message(session, _context_length(settings, session.model), prompt)
+    if too_long is not None:
+        raise CommandError(too_long, EXIT_ERROR)
     history = [*session.api_messages(), {"role": "user", "content": prompt}]
     session.messages.append(Message(role="user", content=prompt, created=utc_now()))
     if not session.title:
@@ -111,6 +115,20 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     exchange = _Exchange(session, store, reply, settings.api_key, show_reasoning=args.reasoning)
     asyncio.run(exchange.run(client, history, request_params))
     return exchange.report()
+
+
+def _context_length(settings: Settings, model: str) -> int | None:
+    """``model``'s context length from the model cache (pipe mode asks for no model list)."""
+    from app.api import ModelInfo
+    from app.store import ModelCache
+
+    base_url = "demo" if settings.demo else settings.base_url
+    cached = ModelCache(settings.cache_dir / "models.json").load(base_url, float("inf")) or []
+    for item in cached:
+        model_info = ModelInfo.from_dict(item)
+        if model_info is not None and model_info.id == model:
+            return model_info.context_length
+    return None
 
 
 def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionStore) -> Session:

@@ -72,6 +72,7 @@ class HCChatApp(App[int]):
         self._initial_session = session
         self._theme_ready = False
         self._idle_gc = IdleCollector() if idle_gc else None
+        self._contexts: dict[str, int] | None = None  # model id -> context length, when listed
 
     # ----------------------------------------------------------------- set-up
 
@@ -293,16 +294,35 @@ class HCChatApp(App[int]):
 
     # ----------------------------------------------------------------- models
 
+    def context_length(self, model: str) -> int | None:
+        """The context length the endpoint lists for ``model``: from the last model list, or
+        the model cache however old (a context length seldom changes); None when unknown."""
+        if self._contexts is None:
+            from app.api import ModelInfo
+
+            cache = ModelCache(self.settings.cache_dir / "models.json")
+            cached = cache.load(self._models_key(), float("inf")) or []
+            self._remember_contexts([m for i in cached if (m := ModelInfo.from_dict(i))])
+        assert self._contexts is not None
+        return self._contexts.get(model)
+
+    def _remember_contexts(self, models: list[ModelInfo]) -> None:
+        self._contexts = {m.id: m.context_length for m in models if m.context_length}
+
+    def _models_key(self) -> str:
+        return "demo" if self.settings.demo else self.settings.base_url
+
     async def load_models(self) -> tuple[list[ModelInfo], str | None]:
         """The endpoint's models (cached a day), or the built-in list with a note why."""
         from app.api import FALLBACK_MODELS, APIError, ModelInfo
 
         cache = ModelCache(self.settings.cache_dir / "models.json")
-        base_url = "demo" if self.settings.demo else self.settings.base_url
+        base_url = self._models_key()
         cached = cache.load(base_url, MODEL_CACHE_SECONDS)
         if cached:
             models = [m for item in cached if (m := ModelInfo.from_dict(item)) is not None]
             if models:
+                self._remember_contexts(models)
                 return models, None
         try:
             models = await self.client.list_models()
@@ -319,6 +339,7 @@ class HCChatApp(App[int]):
                 base_url,
                 [m.as_dict() for m in models],
             )
+        self._remember_contexts(models)
         return models, None
 
     # ----------------------------------------------------------------- palette

@@ -273,3 +273,21 @@ def test_ctrl_c_saves_the_partial_reply_and_exits_130(
     assert partial.content == "y" * (10 + len(out.rstrip(b"\n")))
     assert partial.incomplete is True
     assert partial.error == "cancelled"
+
+
+def test_a_prompt_that_cannot_fit_the_context_is_not_sent_and_exits_1(
+    capsys: pytest.CaptureFixture[str], loopback: LoopbackServer, with_key: str
+) -> None:
+    from app.config import cache_dir
+    from app.store import ModelCache
+
+    ModelCache(cache_dir() / "models.json").save(
+        loopback.base_url, [{"id": "test/tiny", "name": "Tiny", "context_length": 100}]
+    )
+    prompt = "word " * 200  # about 250 tokens
+    args = ["-p", "--base-url", loopback.base_url, "--model", "test/tiny", prompt]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "more than the 100-token context of test/tiny" in err
+    assert "was not sent" in err
+    assert loopback.requests == []

@@ -50,7 +50,7 @@ from app.ui.widgets import (
     SystemMessage,
     UserMessage,
 )
-from app.usage import format_cost
+from app.usage import context_meter, context_tokens, format_cost, overflow_message
 
 if TYPE_CHECKING:
     from app.api import StreamEvent
@@ -142,7 +142,14 @@ class ChatScreen(ChatCommands):
                 stats.append(f"{session.total_tokens} tokens total")
         if session.total_cost is not None:
             stats.append(f"{format_cost(session.total_cost)} this session")
+        context = self.hcchat.context_length(session.model)
+        if context and builder is None:
+            stats.append(context_meter(context_tokens(session), context))
         status.stats = tuple(stats)
+
+    def overflow(self, extra: str = "") -> str | None:
+        """Why the next request (with ``extra`` added) cannot fit the model's context, if so."""
+        return overflow_message(self.session, self.hcchat.context_length(self.session.model), extra)
 
     def view_for(self, index: int) -> MessageView:
         """A new view of the session's message ``index``."""
@@ -218,6 +225,10 @@ class ChatScreen(ChatCommands):
             return
         if text.lstrip().startswith("//"):
             text = text.replace("/", "", 1)
+        too_long = self.overflow(text) if self.editing is None else None
+        if too_long is not None:  # the prompt stays in the box
+            self.notify(too_long, severity="error", timeout=15, markup=False)
+            return
         event.prompt.clear()
         if self.editing is not None:
             await self.resend_edited(self.editing, text)
@@ -250,6 +261,10 @@ class ChatScreen(ChatCommands):
         ``alternatives`` are earlier versions of this reply, kept when regenerating.
         """
         session = self.session
+        too_long = self.overflow()
+        if too_long is not None:
+            self.notify(too_long, severity="error", timeout=15, markup=False)
+            return
         history = session.api_messages()
         message = Message(role="assistant", content="", model=session.model, created=utc_now())
         message.alternatives = alternatives or []

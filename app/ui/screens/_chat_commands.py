@@ -63,6 +63,7 @@ class ChatCommands(Screen[None]):
         async def show_session(self) -> None: ...
         def save(self) -> bool: ...
         def update_status(self) -> None: ...
+        def overflow(self, extra: str = "") -> str | None: ...
         def action_cancel(self) -> None: ...
 
     @property
@@ -157,6 +158,14 @@ class ChatCommands(Screen[None]):
             self.save()
         self.update_status()
         self.notify(f"Next replies come from {one_line(model, 80)}.", markup=False)
+        too_long = self.overflow()
+        if too_long is not None:
+            self.notify(
+                "The conversation does not fit this model's context. " + too_long.split("; ")[0],
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
 
     def action_settings(self) -> None:
         """Open the session settings form."""
