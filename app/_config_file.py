@@ -121,6 +121,15 @@ def _param(name: str) -> Check[ParamValue]:
     return check
 
 
+def _budget(value: object, at: Locator) -> float:
+    """A daily budget in USD: a finite number above zero."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(value)
+    if not 0 < value < float("inf"):
+        raise ValueError(value)
+    return float(value)
+
+
 def _keys(table: object, at: Locator) -> Mapping[str, str]:
     """The ``[keys]`` table, checked: known actions, plausible key specs, no key used twice."""
     if not isinstance(table, dict):
@@ -161,6 +170,7 @@ THEME = Setting("theme", _STRING, _text)
 SYSTEM_PROMPT = Setting("system_prompt", "a string", _prompt)
 PARAM_SETTINGS = tuple(Setting(name, spec.help, _param(name)) for name, spec in PARAMS.items())
 KEYS = Setting("keys", "a table ([keys])", _keys)
+DAILY_BUDGET = Setting("daily_budget", "a number of USD above 0", _budget)
 
 _ROWS: tuple[Setting[Any], ...] = (
     API_KEY,
@@ -170,6 +180,7 @@ _ROWS: tuple[Setting[Any], ...] = (
     THEME,
     SYSTEM_PROMPT,
     *PARAM_SETTINGS,
+    DAILY_BUDGET,
     KEYS,
 )
 SETTINGS: Mapping[str, Setting[Any]] = MappingProxyType({row.name: row for row in _ROWS})

@@ -67,6 +67,7 @@ class Settings:
     cache_dir: Path
     demo: bool
     warnings: tuple[str, ...] = ()
+    daily_budget: float | None = None  # USD a UTC day, over every session
 
 
 def config_path() -> Path:
@@ -126,6 +127,7 @@ def load_settings(
         cache_dir=cache_dir(),
         demo=demo,
         warnings=_warnings(config, path),
+        daily_budget=config.get(config_file.DAILY_BUDGET),
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.store import Session
+    from app.store import Session, SessionSummary
 
 # With no tokenizer, text is taken to cost one token per this many characters.
 CHARS_PER_TOKEN = 4
@@ -70,3 +72,44 @@ def overflow_message(session: Session, context: int | None, extra: str = "") -> 
         "Start a new session (/new), /fork at an earlier message, or pick a model with a "
         "longer context."
     )
+
+
+# Shares of the daily budget at which the user is warned, with what the status line says.
+BUDGET_WARNINGS = ((1.0, "over budget"), (0.8, "nearing budget"))
+
+
+def utc_day(moment: datetime | None = None) -> str:
+    """The UTC day of ``moment`` (now by default) as ``YYYY-MM-DD``."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).date().isoformat()
+
+
+class DailySpend:
+    """Today's spend (a UTC day) over every session: each session's cost for the day, read
+    once from the store's listing and updated for a session whenever it changes."""
+
+    def __init__(self, day: str, by_session: dict[str, float]) -> None:
+        self.day = day
+        self.by_session = by_session
+
+    @classmethod
+    def of(cls, summaries: Iterable[SessionSummary], day: str | None = None) -> DailySpend:
+        """The spend of ``day`` (today) from the sessions' summaries."""
+        day = day or utc_day()
+        spent = {s.id: s.cost_by_day[day] for s in summaries if day in s.cost_by_day}
+        return cls(day, spent)
+
+    def update(self, session: Session) -> None:
+        """Take ``session``'s cost for the day as it is now."""
+        self.by_session[session.id] = session.cost_by_day().get(self.day, 0.0)
+
+    @property
+    def total(self) -> float:
+        """USD spent on the day."""
+        return sum(self.by_session.values())
+
+
+def budget_state(spent: float, budget: float) -> tuple[str, str | None]:
+    """The status line's ``today $0.82 of $1.00`` and the warning it has reached, if any."""
+    text = f"today {format_cost(spent)} of {format_cost(budget)}"
+    warning = next((label for share, label in BUDGET_WARNINGS if spent >= share * budget), None)
+    return (f"⚠ {text} ({warning})" if warning else text), warning

@@ -15,7 +15,7 @@ import re
 import stat
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from app.store._codec import session_from_bytes
@@ -69,20 +69,8 @@ def summarize(session: Session, path: Path) -> SessionSummary:
         message_count=sum(1 for message in session.messages if message.role != "system"),
         path=path,
         cost=session.total_cost,
-        cost_by_day=cost_by_day(session),
+        cost_by_day=session.cost_by_day(),
     )
-
-
-def cost_by_day(session: Session) -> dict[str, float]:
-    """The replies' costs (every version) summed by the UTC day each reply was created."""
-    days: dict[str, float] = {}
-    for message in session.messages:
-        for version in (message, *message.alternatives):
-            cost = version.cost
-            if cost is not None and version.created is not None:
-                day = version.created.astimezone(UTC).date().isoformat()
-                days[day] = days.get(day, 0.0) + cost
-    return days
 
 
 class SessionIndex:

@@ -131,6 +131,17 @@ class Session:
         ]
         return sum(costs) if costs else None
 
+    def cost_by_day(self) -> dict[str, float]:
+        """The replies' costs (every version) summed by the UTC day each was created."""
+        days: dict[str, float] = {}
+        for message in self.messages:
+            for version in (message, *message.alternatives):
+                cost = version.cost
+                if cost is not None and version.created is not None:
+                    day = version.created.astimezone(UTC).date().isoformat()
+                    days[day] = days.get(day, 0.0) + cost
+        return days
+
     def api_messages(self) -> list[dict[str, str]]:
         """The history in the API's shape: no metadata, no reasoning, no failed empty replies."""
         return [{"role": m.role, "content": m.content} for m in self.messages if not m.failed_empty]

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.notifications import SeverityLevel
@@ -25,6 +25,7 @@ from app.text import display_safe
 from app.ui._bindings import bindings
 from app.ui._idle_gc import IdleCollector
 from app.ui.screens._chat import ChatScreen
+from app.usage import DailySpend
 
 if TYPE_CHECKING:
     from app.api import ChatClient, ModelInfo
@@ -73,6 +74,8 @@ class HCChatApp(App[int]):
         self._theme_ready = False
         self._idle_gc = IdleCollector() if idle_gc else None
         self._contexts: dict[str, int] | None = None  # model id -> context length, when listed
+        self.spend: DailySpend | None = None  # today's spend, once read (with a daily_budget)
+        self.budget_warned: set[str] = set()  # the budget warnings given today
 
     # ----------------------------------------------------------------- set-up
 
@@ -98,6 +101,8 @@ class HCChatApp(App[int]):
         self._theme_ready = True
         session = self._initial_session or self.new_session()
         self.push_screen(ChatScreen(session))
+        if self.settings.daily_budget is not None:
+            self.load_spend()
         self._handle_signals()
         if self._idle_gc is not None:
             self.call_after_refresh(self._start_idle_gc)
@@ -293,6 +298,21 @@ class HCChatApp(App[int]):
             self.push_screen(SessionBrowser())
 
     # ----------------------------------------------------------------- models
+
+    @work(thread=True, exclusive=True, group="spend", exit_on_error=False)
+    def load_spend(self) -> None:
+        """Sum today's spend over every session (the store's index makes it quick) in a thread."""
+        from app.store import SessionSummary
+
+        summaries = [item for item in self.store.list() if isinstance(item, SessionSummary)]
+        self.call_from_thread(self._spend_loaded, DailySpend.of(summaries))
+
+    def _spend_loaded(self, spend: DailySpend) -> None:
+        if self.spend is not None and self.spend.day != spend.day:
+            self.budget_warned.clear()
+        self.spend = spend
+        with suppress(LookupError):
+            self.chat.update_status()
 
     def context_length(self, model: str) -> int | None:
         """The context length the endpoint lists for ``model``: from the last model list, or

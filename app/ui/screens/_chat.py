@@ -40,6 +40,7 @@ from app.store import (
     utc_now,
 )
 from app.ui._bindings import bindings
+from app.ui.screens._chat_budget import budget_stats
 from app.ui.screens._chat_commands import ChatCommands, CommandError, parse_command
 from app.ui.widgets import (
     Conversation,
@@ -145,6 +146,9 @@ class ChatScreen(ChatCommands):
         context = self.hcchat.context_length(session.model)
         if context and builder is None:
             stats.append(context_meter(context_tokens(session), context))
+        budget = self.hcchat.settings.daily_budget
+        if budget is not None:
+            stats.extend(budget_stats(self, budget))
         status.stats = tuple(stats)
 
     def overflow(self, extra: str = "") -> str | None:

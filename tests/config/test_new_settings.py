@@ -1,4 +1,4 @@
-"""``reasoning_effort``: a word-valued parameter, checked like the numeric ones."""
+"""The settings issue 13 adds: reasoning_effort (a word-valued parameter) and daily_budget."""
 
 from __future__ import annotations
 
@@ -28,4 +28,16 @@ def test_the_config_key_is_read(write_config) -> None:
 def test_a_bad_config_value_names_the_key(write_config, line: str) -> None:
     write_config(line + "\n")
     with pytest.raises(ConfigError, match="reasoning_effort"):
+        load_settings(env={})
+
+
+def test_daily_budget_is_read(write_config) -> None:
+    write_config("daily_budget = 2\n")
+    assert load_settings(env={}).daily_budget == 2.0
+
+
+@pytest.mark.parametrize("line", ["daily_budget = 0", 'daily_budget = "1"', "daily_budget = -1"])
+def test_a_bad_daily_budget_names_the_key(write_config, line: str) -> None:
+    write_config(line + "\n")
+    with pytest.raises(ConfigError, match="daily_budget must be a number of USD above 0"):
         load_settings(env={})
