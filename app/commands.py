@@ -69,7 +69,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("system", "System prompt", "settings", "chat", slash="system", usage="TEXT",
             palette=False, help="set the system prompt (/system alone removes it)"),
     Command("set", "Set a parameter", "settings", "chat", slash="set",
-            usage="temperature|top_p|max_tokens VALUE", palette=False,
+            usage="temperature|top_p|max_tokens|reasoning_effort VALUE", palette=False,
             help="set a parameter (VALUE 'default' removes it)"),
     Command("copy", "Copy last reply", "copy_reply", "chat", slash="copy",
             help="copy the last reply to the clipboard"),

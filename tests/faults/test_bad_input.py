@@ -103,7 +103,7 @@ def test_a_session_id_that_is_a_path_is_refused(hcchat, isolated_env):
         ("/set temperature abc", "temperature must be a number from 0 to 2, not 'abc'."),
         ("/set temperature 7", "temperature must be a number from 0 to 2, not '7'."),
         ("/set max_tokens 1.5", "max_tokens must be a whole number of at least 1, not '1.5'."),
-        ("/set temperature", "Usage: /set temperature|top_p|max_tokens VALUE"),
+        ("/set temperature", "Usage: /set temperature|top_p|max_tokens|reasoning_effort VALUE"),
         ("/set colour red", "Unknown setting 'colour'."),
         ("/frobnicate now", "Unknown command /frobnicate. Type /help for the list."),
     ],

@@ -45,7 +45,7 @@ class ModelPicker(ModalScreen[str | None]):
         with Vertical(classes="dialog picker"):
             yield Static(Content("Switch model"), classes="dialog-title")
             yield Input(
-                placeholder="Type to filter (:image, :reasoning for capabilities), or a model id",
+                placeholder="Filter (also :image, :reasoning), or a model id",
                 id="filter",
             )
             yield OptionList(id="models", markup=False)
