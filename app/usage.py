@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.text import one_line
+
 if TYPE_CHECKING:
     from app.store import Session, SessionSummary
 
@@ -68,7 +70,8 @@ def overflow_message(session: Session, context: int | None, extra: str = "") -> 
         return None
     return (
         f"This request needs about {used:,} tokens, {used - context:,} more than the "
-        f"{format_tokens(context)}-token context of {session.model}; it was not sent. "
+        f"{format_tokens(context)}-token context of {one_line(session.model, 80)}; it was not "
+        "sent. "
         "Start a new session (/new), /fork at an earlier message, or pick a model with a "
         "longer context."
     )
