@@ -8,7 +8,7 @@ import tomllib
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.store import Message, Session, SessionFormatError, clean_text, session_to_toml
@@ -77,7 +77,7 @@ def tomllib_result(text: str) -> Any:
         return FAILED
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(sessions())
 def test_a_saved_session_reads_as_tomllib_reads_it(session: Session) -> None:
     text = session_to_toml(session)
@@ -87,6 +87,7 @@ def test_a_saved_session_reads_as_tomllib_reads_it(session: Session) -> None:
     assert fast is None or fast == tomllib.loads(text)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(sessions())
 def test_the_reader_declines_only_what_it_does_not_know(session: Session) -> None:
     # quoted keys and non-finite floats are valid TOML that the fast reader leaves to tomllib
@@ -145,7 +146,7 @@ EDITS = [
 ]
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     sessions(),
     st.lists(
@@ -229,7 +230,7 @@ def outcome(read: Any, item: object) -> Any:
         return ("error", error.reason)
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(tables | values)
 def test_the_quick_message_check_agrees_with_the_careful_one(item: object) -> None:
     assert outcome(_message, item) == outcome(_checked_message, item)
