@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from app.commands import KEY_ACTIONS, key_scopes
 from app.params import PARAMS, parse_param
+from app.roles import Role
 
 T = TypeVar("T")
 
@@ -150,6 +151,48 @@ def _keys(table: object, at: Locator) -> Mapping[str, str]:
     return MappingProxyType(keys)
 
 
+# The keys of a [roles.NAME] table besides the parameters.
+_ROLE_TEXT_KEYS = ("system_prompt", "model")
+
+
+def _roles(table: object, at: Locator) -> Mapping[str, Role]:
+    """The ``[roles.NAME]`` tables: ``system_prompt``, ``model`` and parameters each."""
+    if not isinstance(table, dict):
+        raise ValueError(table)
+    roles: dict[str, Role] = {}
+    for name, body in table.items():
+        where = at(name, "roles")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where}: roles.{name} must be a table ([roles.{name}])")
+        params: dict[str, float | int] = {}
+        for key, value in body.items():
+            if key in _ROLE_TEXT_KEYS:
+                if not isinstance(value, str) or (key == "model" and not value.strip()):
+                    raise ConfigError(
+                        f"{at(key, f'roles.{name}')}: roles.{name}.{key} "
+                        f"must be a string, not {value!r}"
+                    )
+            elif key in PARAMS and not isinstance(value, bool | str):
+                try:
+                    params[key] = parse_param(key, value)
+                except ValueError as error:
+                    raise ConfigError(f"{at(key, f'roles.{name}')}: roles.{name}.{error}") from None
+            else:
+                known = ", ".join((*_ROLE_TEXT_KEYS, *PARAMS))
+                raise ConfigError(
+                    f"{at(key, f'roles.{name}')}: roles.{name}: {key!r} is not a role setting "
+                    f"(or not a number); a role has {known}"
+                )
+        model = body.get("model")
+        roles[name] = Role(
+            name=name,
+            system_prompt=body.get("system_prompt") or None,
+            model=model.strip() if isinstance(model, str) else None,
+            params=MappingProxyType(params),
+        )
+    return MappingProxyType(roles)
+
+
 _STRING = "a non-empty string"
 API_KEY = Setting("api_key", _STRING, _api_key)
 API_KEY_COMMAND = Setting("api_key_command", _STRING, _text)
@@ -159,6 +202,7 @@ THEME = Setting("theme", _STRING, _text)
 SYSTEM_PROMPT = Setting("system_prompt", "a string", _prompt)
 PARAM_SETTINGS = tuple(Setting(name, spec.help, _number(name)) for name, spec in PARAMS.items())
 KEYS = Setting("keys", "a table ([keys])", _keys)
+ROLES = Setting("roles", "a table of [roles.NAME] tables", _roles)
 
 _ROWS: tuple[Setting[Any], ...] = (
     API_KEY,
@@ -169,6 +213,7 @@ _ROWS: tuple[Setting[Any], ...] = (
     SYSTEM_PROMPT,
     *PARAM_SETTINGS,
     KEYS,
+    ROLES,
 )
 SETTINGS: Mapping[str, Setting[Any]] = MappingProxyType({row.name: row for row in _ROWS})
 

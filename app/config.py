@@ -24,6 +24,7 @@ from app._config_file import (
     read_regular_file,
 )
 from app.commands import KEY_ACTIONS
+from app.roles import Role
 
 if TYPE_CHECKING:
     from tomlkit.container import Container
@@ -52,7 +53,8 @@ class Settings:
     """Everything the app needs to start, resolved from flags, environment and config file.
 
     ``warnings`` are one-line notes for stderr before starting (without the ``hcchat:
-    warning:`` prefix), about something that works but should be fixed.
+    warning:`` prefix), about something that works but should be fixed. ``roles``: the
+    config's ``[roles.NAME]`` tables, by name.
     """
 
     api_key: str | None = field(repr=False)
@@ -67,6 +69,7 @@ class Settings:
     cache_dir: Path
     demo: bool
     warnings: tuple[str, ...] = ()
+    roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def config_path() -> Path:
@@ -126,6 +129,7 @@ def load_settings(
         cache_dir=cache_dir(),
         demo=demo,
         warnings=_warnings(config, path),
+        roles=config.get(config_file.ROLES) or MappingProxyType({}),
     )
 
 

@@ -33,7 +33,7 @@ from app.api import (
     make_client,
     redact,
 )
-from app.cli._dispatch import load_session, read_stdin
+from app.cli._dispatch import load_role, load_session, read_stdin
 from app.cli._errors import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -45,6 +45,7 @@ from app.cli._errors import (
     silence_stdout,
 )
 from app.config import Settings
+from app.roles import apply_role
 from app.store import (
     Checkpoints,
     Message,
@@ -113,7 +114,11 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionStore) -> Session:
-    """The session the prompt goes into: the one asked for, the latest, or a new one."""
+    """The session the prompt goes into: the one asked for, the latest, or a new one.
+
+    ``--role`` applies to it either way; ``--model`` still wins over the role's model.
+    """
+    role = load_role(settings, args.role)
     session: Session | None = None
     if args.session is not None:
         session = load_session(store, args.session)
@@ -124,7 +129,9 @@ def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionSt
     if session is None:
         session = Session.new(settings.model, settings.system_prompt)
         session.params = dict(settings.params)
-    elif args.model is not None:
+    if role is not None:
+        apply_role(session, role)
+    if args.model is not None:
         session.model = settings.model
     return session
 

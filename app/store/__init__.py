@@ -17,6 +17,11 @@ if TYPE_CHECKING:
         session_from_toml,
         session_to_toml,
     )
+    from app.store._editor import (
+        EditorError,
+        edit_text,
+        editor_command,
+    )
     from app.store._errors import (
         InvalidSessionId,
         SessionFormatError,
@@ -66,6 +71,7 @@ _WHERE: dict[str, str] = {
     "CLOSED": "app.store._reply",
     "STREAMING": "app.store._reply",
     "Checkpoints": "app.store._reply",
+    "EditorError": "app.store._editor",
     "InvalidSessionId": "app.store._errors",
     "Message": "app.store._model",
     "ModelCache": "app.store._model_cache",
@@ -83,6 +89,8 @@ _WHERE: dict[str, str] = {
     "StoreWriteError": "app.store._errors",
     "UnreadableSession": "app.store._model",
     "clean_text": "app.store._codec",
+    "edit_text": "app.store._editor",
+    "editor_command": "app.store._editor",
     "from_json": "app.store._export",
     "make_private_folders": "app.store._files",
     "new_session_id": "app.store._model",
@@ -102,6 +110,7 @@ __all__ = [
     "SCHEMA",
     "STREAMING",
     "Checkpoints",
+    "EditorError",
     "InvalidSessionId",
     "Message",
     "ModelCache",
@@ -118,6 +127,8 @@ __all__ = [
     "StoreWriteError",
     "UnreadableSession",
     "clean_text",
+    "edit_text",
+    "editor_command",
     "from_json",
     "make_private_folders",
     "new_session_id",

@@ -44,6 +44,8 @@ def session_to_toml(session: Session) -> str:
     }
     if session.title_locked:
         top["title_locked"] = True
+    if session.role:
+        top["role"] = session.role
     if not session.messages:
         top["messages"] = []
     parts = [_scalar_lines(top)]
@@ -169,6 +171,7 @@ def _session_from_dict(data: dict[str, object]) -> Session:
     updated = _utc(_required(data, "updated", datetime, "a date-time", ""))
     model = _required(data, "model", str, "a string", "")
     title_locked = bool(_optional(data, "title_locked", bool, "true or false", ""))
+    role = _optional(data, "role", str, "a string", "") or None
     params = _params(_optional(data, "params", dict, "a table", "") or {})
     messages = _required(data, "messages", list, "an array", "")
     return Session(
@@ -180,6 +183,7 @@ def _session_from_dict(data: dict[str, object]) -> Session:
         params=params,
         messages=[_message(item, f"message {n}") for n, item in enumerate(messages, 1)],
         title_locked=title_locked,
+        role=role,
     )
 
 

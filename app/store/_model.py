@@ -69,6 +69,7 @@ class Session:
     params: dict[str, float | int] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     title_locked: bool = False
+    role: str | None = None  # the [roles.NAME] the session started with, if any
 
     @classmethod
     def new(cls, model: str, system_prompt: str | None = None) -> Session:

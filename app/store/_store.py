@@ -20,6 +20,7 @@ from app.store._errors import (
 )
 from app.store._export import to_json, to_markdown
 from app.store._files import NotARegularFile, file_kind, fsync_folder, write_atomic
+from app.store._history import read_prompts
 from app.store._index import (
     SUFFIX,
     Fingerprint,
@@ -89,6 +90,10 @@ class SessionStore:
     def latest(self) -> SessionSummary | None:
         """The most recently updated readable session, if there is one."""
         return next((item for item in self.list() if isinstance(item, SessionSummary)), None)
+
+    def prompts(self) -> builtins.list[str]:
+        """Every session's prompts, newest first, each text once (reads files: use a thread)."""
+        return read_prompts(self.list())
 
     def load(self, session_id: str) -> Session:
         """Read one session; raises ``SessionNotFound`` or ``SessionUnreadable``."""

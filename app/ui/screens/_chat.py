@@ -39,7 +39,8 @@ from app.store import (
     utc_now,
 )
 from app.ui._bindings import bindings
-from app.ui.screens._chat_commands import ChatCommands, CommandError, parse_command
+from app.ui.screens._chat_commands import CommandError, parse_command
+from app.ui.screens._composer import ComposerCommands
 from app.ui.widgets import (
     Conversation,
     MessageView,
@@ -73,7 +74,7 @@ class _Streaming:
     checkpoints: Checkpoints
 
 
-class ChatScreen(ChatCommands):
+class ChatScreen(ComposerCommands):
     """Chat with a model: send prompts, stream replies, switch models, run slash commands."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("chat")
@@ -215,6 +216,7 @@ class ChatScreen(ChatCommands):
         if text.lstrip().startswith("//"):
             text = text.replace("/", "", 1)
         event.prompt.clear()
+        event.prompt.remember(text)
         if self.editing is not None:
             await self.resend_edited(self.editing, text)
         else:
