@@ -72,6 +72,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("editor", "Editor", "editor", "chat", "ctrl+g", slash="editor", footer=False,
             title="Compose in $EDITOR",
             help="edit the prompt in $VISUAL or $EDITOR (else nano, vi); saving puts it back"),
+    Command("attach", "Attach files", "attach", "chat", slash="attach", usage="PATH...",
+            help="send files with your next message: text, or PNG/JPEG/GIF/WebP images"),
     Command("role", "Role", "pick_role", "chat", slash="role", usage="[NAME]",
             title="Switch role",
             help="pick a role of the config's [roles], or switch straight to NAME"),

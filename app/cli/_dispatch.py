@@ -89,6 +89,13 @@ def _chat_parser() -> _Parser:
         help="no UI: send the prompt (arguments, else stdin), print the reply, save the session",
     )
     parser.add_argument(
+        "-a",
+        "--attach",
+        metavar="FILE",
+        action="append",
+        help="with -p: send FILE with the prompt (text, or a PNG/JPEG/GIF/WebP image); repeatable",
+    )
+    parser.add_argument(
         "--role",
         metavar="NAME",
         help="start with the config's [roles.NAME]: its system prompt, model and parameters",
@@ -110,6 +117,8 @@ def chat_command(arguments: list[str]) -> int:
         parser.error(f"unexpected argument {args.prompt[0]!r}; a prompt needs -p/--print")
     if args.reasoning and not args.print_mode:
         parser.error("--reasoning only applies with -p/--print")
+    if args.attach and not args.print_mode:
+        parser.error("-a/--attach only applies with -p/--print (in the app: /attach PATH)")
     settings = load_settings(model=args.model, base_url=args.base_url, demo=args.demo)
     if args.print_mode:
         from app.cli._pipe import pipe_mode

@@ -47,12 +47,15 @@ from app.cli._errors import (
 from app.config import Settings
 from app.roles import apply_role
 from app.store import (
+    Attachment,
+    AttachmentError,
     Checkpoints,
     Message,
     ReplyBuilder,
     Session,
     SessionStore,
     StoreError,
+    read_attachment,
     title_from_prompt,
     utc_now,
 )
@@ -99,10 +102,16 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     if not prompt.strip():
         raise CommandError("no prompt: give it as arguments or pipe it in", EXIT_USAGE)
     store = SessionStore(settings.sessions_dir)
+    attachments = _attach(args.attach or [], store)
     session = _pipe_session(args, settings, store)
     request_params = {**settings.params, **session.params}
-    history = [*session.api_messages(), {"role": "user", "content": prompt}]
-    session.messages.append(Message(role="user", content=prompt, created=utc_now()))
+    session.messages.append(
+        Message(role="user", content=prompt, created=utc_now(), attachments=attachments)
+    )
+    try:
+        history = session.api_messages(store.attachment_data)
+    except AttachmentError as error:
+        raise CommandError(f"cannot send the session again: {error}") from None
     if not session.title:
         session.title = title_from_prompt(prompt)
     reply = Message(role="assistant", content="", model=session.model, created=utc_now())
@@ -111,6 +120,24 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     exchange = _Exchange(session, store, reply, settings.api_key, show_reasoning=args.reasoning)
     asyncio.run(exchange.run(client, history, request_params))
     return exchange.report()
+
+
+def _attach(paths: list[str], store: SessionStore) -> list[Attachment]:
+    """Check and keep each ``-a FILE``; any refusal stops here, before anything is sent."""
+    read = []
+    for path in paths:
+        try:
+            read.append(read_attachment(path))
+        except AttachmentError as error:
+            raise CommandError(f"cannot attach: {error}", EXIT_USAGE) from None
+    for attachment, data in read:
+        try:
+            store.keep_attachment(attachment, data)
+        except OSError as error:
+            raise CommandError(
+                f"cannot keep {attachment.name}: {describe_os_error(error)}"
+            ) from None
+    return [attachment for attachment, _ in read]
 
 
 def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionStore) -> Session:
@@ -163,7 +190,7 @@ class _Exchange:
     async def run(
         self,
         client: ChatClient,
-        history: Sequence[Mapping[str, str]],
+        history: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int],
     ) -> None:
         """Save the prompt, stream the reply, then save it however the stream ended."""
@@ -192,7 +219,7 @@ class _Exchange:
         self,
         task: asyncio.Task[Any],
         client: ChatClient,
-        history: Sequence[Mapping[str, str]],
+        history: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int],
     ) -> None:
         """Stream the reply; however it stops, record why on the builder."""
@@ -219,7 +246,7 @@ class _Exchange:
     async def _stream(
         self,
         client: ChatClient,
-        history: Sequence[Mapping[str, str]],
+        history: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int],
         checkpoints: Checkpoints,
     ) -> None:

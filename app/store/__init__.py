@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING
 from app._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from app.store._attachments import (
+        MAX_ATTACHMENT_BYTES,
+        AttachmentError,
+        describe_attachment,
+        read_attachment,
+    )
     from app.store._codec import (
         clean_text,
         session_from_bytes,
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
     )
     from app.store._model import (
         SCHEMA,
+        Attachment,
         Message,
         Session,
         SessionSummary,
@@ -67,6 +74,11 @@ if TYPE_CHECKING:
 
 # Each public name and the module that defines it: a module is imported on first use.
 _WHERE: dict[str, str] = {
+    "Attachment": "app.store._model",
+    "AttachmentError": "app.store._attachments",
+    "MAX_ATTACHMENT_BYTES": "app.store._attachments",
+    "describe_attachment": "app.store._attachments",
+    "read_attachment": "app.store._attachments",
     "CANCELLED": "app.store._reply",
     "CLOSED": "app.store._reply",
     "STREAMING": "app.store._reply",
@@ -107,8 +119,11 @@ _WHERE: dict[str, str] = {
 __all__ = [
     "CANCELLED",
     "CLOSED",
+    "MAX_ATTACHMENT_BYTES",
     "SCHEMA",
     "STREAMING",
+    "Attachment",
+    "AttachmentError",
     "Checkpoints",
     "EditorError",
     "InvalidSessionId",
@@ -127,11 +142,13 @@ __all__ = [
     "StoreWriteError",
     "UnreadableSession",
     "clean_text",
+    "describe_attachment",
     "edit_text",
     "editor_command",
     "from_json",
     "make_private_folders",
     "new_session_id",
+    "read_attachment",
     "session_from_bytes",
     "session_from_toml",
     "session_to_toml",

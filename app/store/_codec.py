@@ -15,7 +15,7 @@ from typing import TypeVar
 from app.params import checked_params
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
-from app.store._model import SCHEMA, Message, Session
+from app.store._model import SCHEMA, Attachment, Message, Session
 
 ROLES = frozenset({"system", "user", "assistant"})
 
@@ -124,6 +124,9 @@ def _message_tables(name: str, message: Message) -> str:
     usage = {key: count for key, count in (message.usage or {}).items() if _fits_64_bits(count)}
     if usage:
         text += f"usage = {_inline_table(usage)}\n"
+    if message.attachments:
+        listed = ", ".join(_inline_table(_attachment_row(a)) for a in message.attachments)
+        text += f"attachments = [{listed}]\n"
     tail: dict[str, Scalar | list[object]] = {}
     if message.incomplete:
         tail["incomplete"] = True
@@ -139,7 +142,16 @@ def _message_tables(name: str, message: Message) -> str:
     return text
 
 
-def _inline_table(table: Mapping[str, int]) -> str:
+def _attachment_row(attachment: Attachment) -> dict[str, str | int]:
+    return {
+        "name": clean_text(attachment.name),  # a file name may hold undecodable bytes
+        "type": attachment.type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }
+
+
+def _inline_table(table: Mapping[str, str | int]) -> str:
     import tomli_w
 
     pairs = (tomli_w.dumps({clean_text(key): value}).rstrip("\n") for key, value in table.items())
@@ -201,6 +213,7 @@ _MESSAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "ttft": (int, float),
     "tokens_per_second": (int, float),
     "alternatives": list,
+    "attachments": list,
 }
 
 
@@ -236,6 +249,7 @@ def _message(item: object, label: str) -> Message:
             _message(alt, f"{label}, alternative {n}")
             for n, alt in enumerate(get("alternatives") or (), 1)
         ],
+        attachments=_attachments(get("attachments") or [], f"{label}: "),
     )
 
 
@@ -250,6 +264,7 @@ def _checked_message(item: object, label: str) -> Message:
     created = _optional(item, "created", datetime, "a date-time", where)
     usage = _optional(item, "usage", dict, "a table", where)
     alternatives = _optional(item, "alternatives", list, "an array", where) or []
+    attachments = _optional(item, "attachments", list, "an array", where) or []
     return Message(
         role=role,
         content=_required(item, "content", str, "a string", where),
@@ -265,7 +280,25 @@ def _checked_message(item: object, label: str) -> Message:
         alternatives=[
             _message(alt, f"{label}, alternative {n}") for n, alt in enumerate(alternatives, 1)
         ],
+        attachments=_attachments(attachments, where),
     )
+
+
+def _attachments(items: list[object], where: str) -> list[Attachment]:
+    attachments = []
+    for n, item in enumerate(items, 1):
+        at = f"{where}attachment {n}: "
+        if not isinstance(item, dict):
+            raise SessionFormatError(f"{at}must be a table, got {_kind(item)}")
+        attachments.append(
+            Attachment(
+                name=_required(item, "name", str, "a string", at),
+                type=_required(item, "type", str, "a string", at),
+                size=_required(item, "size", int, "an integer", at),
+                sha256=_required(item, "sha256", str, "a string", at),
+            )
+        )
+    return attachments
 
 
 def _required(table: dict[str, object], key: str, kind: type[T], name: str, where: str) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,16 @@ def new_session_id(now: datetime | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message: its bytes are kept apart, named by their sha256."""
+
+    name: str
+    type: str  # a MIME type: text/plain, image/png, image/jpeg, image/gif or image/webp
+    size: int
+    sha256: str
+
+
 @dataclass(slots=True)
 class Message:
     """One message of a conversation, as sent to the API plus metadata.
@@ -50,6 +61,7 @@ class Message:
     ttft: float | None = None
     tokens_per_second: float | None = None
     alternatives: list[Message] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
     @property
     def failed_empty(self) -> bool:
@@ -112,9 +124,26 @@ class Session:
         """Sum of ``total_tokens`` over every reply that reported usage."""
         return sum((m.usage or {}).get("total_tokens", 0) for m in self.messages)
 
-    def api_messages(self) -> list[dict[str, str]]:
-        """The history in the API's shape: no metadata, no reasoning, no failed empty replies."""
-        return [{"role": m.role, "content": m.content} for m in self.messages if not m.failed_empty]
+    def api_messages(
+        self, attachment_data: Callable[[Attachment], bytes] | None = None
+    ) -> list[dict[str, object]]:
+        """The history in the API's shape: no metadata, no reasoning, no failed empty replies.
+
+        A message with attachments is a content array (its text, then each file) when
+        ``attachment_data`` gives their bytes; every other message's content is a string.
+        """
+        from app.store._attachments import content_parts
+
+        return [
+            {
+                "role": m.role,
+                "content": content_parts(m.content, m.attachments, attachment_data)
+                if m.attachments and attachment_data is not None
+                else m.content,
+            }
+            for m in self.messages
+            if not m.failed_empty
+        ]
 
     def touch(self) -> None:
         """Mark the session as changed now."""

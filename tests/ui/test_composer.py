@@ -12,7 +12,7 @@ from pilot import told
 from app.roles import Role
 from app.store import Message, Session, SessionStore
 from app.ui.screens._list_picker import ListPicker
-from app.ui.widgets import PromptArea
+from app.ui.widgets import PromptArea, UserMessage
 
 from .conftest import chat, send_and_wait, wait_for
 
@@ -177,3 +177,46 @@ async def test_role_alone_opens_a_picker(make_app):
         await pilot.press(*"terse", "enter")
         await wait_for(pilot, lambda: chat(app).session.role == "terse")
         assert chat(app).session.system_prompt == "Be terse."
+
+
+async def test_slash_attach_takes_paths_with_a_tilde_and_spaces_and_sends_a_content_array(
+    make_app, loopback, store, isolated_env
+):
+    (isolated_env / "my notes.txt").write_text("remember this\n", "utf-8")
+    loopback.enqueue(reply("Noted."))
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert("/attach ~/my notes.txt")
+        await pilot.press("enter")
+        await pilot.pause()
+        chips = str(chat(app).query_one("#attachments").render())
+        assert "my notes.txt (14 B)" in chips
+        await send_and_wait(pilot, "summarise")
+        assert not chat(app).query_one("#attachments").display
+        mine = chat(app).query(UserMessage).last()
+        header = str(mine.query_one(".message-header").render())
+        session_id = chat(app).session.id
+    assert "[my notes.txt (14 B)]" in header
+    content = loopback.requests[-1].json["messages"][0]["content"]
+    assert content == [
+        {"type": "text", "text": "summarise"},
+        {"type": "text", "text": "my notes.txt:\n```\nremember this\n```"},
+    ]
+    [attachment] = store.load(session_id).messages[0].attachments
+    assert (attachment.name, attachment.size) == ("my notes.txt", 14)
+
+
+async def test_a_refused_attachment_sends_nothing_and_keeps_the_command(
+    make_app, loopback, tmp_path
+):
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert(f'/attach "{folder}"')
+        await pilot.press("enter")
+        await pilot.pause()
+        told(app, "Not attached", "is a folder")
+        assert _prompt(app).text == f'/attach "{folder}"'
+        assert chat(app).pending == []
+    assert loopback.requests == []

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 # the events and errors are plain classes: importing them does not bring in httpx
 from app.api import (
@@ -104,10 +104,12 @@ class ChatScreen(ComposerCommands):
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield Conversation(id="conversation")
+        yield Static(id="attachments")
         yield PromptArea(id="prompt")
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.show_attachments()
         await self.show_session()
         self.query_one(PromptArea).focus()
 
@@ -215,6 +217,8 @@ class ChatScreen(ComposerCommands):
             return
         if text.lstrip().startswith("//"):
             text = text.replace("/", "", 1)
+        if not self.keep_attachments():
+            return
         event.prompt.clear()
         event.prompt.remember(text)
         if self.editing is not None:
@@ -224,7 +228,9 @@ class ChatScreen(ComposerCommands):
 
     async def send(self, text: str) -> None:
         """Add a user message, save, and stream the reply to it."""
-        message = Message(role="user", content=text, created=utc_now())
+        message = Message(
+            role="user", content=text, created=utc_now(), attachments=self.take_attachments()
+        )
         self.session.messages.append(message)
         if not self.session.title_locked and not self.session.title:
             self.session.title = title_from_prompt(text) or "Untitled"
@@ -247,8 +253,14 @@ class ChatScreen(ComposerCommands):
 
         ``alternatives`` are earlier versions of this reply, kept when regenerating.
         """
+        from app.store import AttachmentError
+
         session = self.session
-        history = session.api_messages()
+        try:
+            history = session.api_messages(self.hcchat.store.attachment_data)
+        except AttachmentError as error:
+            self.notify(f"Not sent: {error}.", severity="error", markup=False)
+            return
         message = Message(role="assistant", content="", model=session.model, created=utc_now())
         message.alternatives = alternatives or []
         builder = ReplyBuilder(message, clock=self.clock)
@@ -274,7 +286,7 @@ class ChatScreen(ComposerCommands):
     async def _stream_reply(
         self,
         active: _Streaming,
-        history: list[dict[str, str]],
+        history: list[dict[str, object]],
         model: str,
         params: dict[str, float | int],
     ) -> None:

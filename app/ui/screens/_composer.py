@@ -1,4 +1,4 @@
-"""What the chat screen does to compose a prompt: history, ``$EDITOR`` and roles.
+"""What the chat screen does to compose a prompt: history, ``$EDITOR``, roles, attachments.
 
 ``ComposerCommands`` sits between ``ChatCommands`` and ``ChatScreen``: each command of the
 registry here is an ``action_<name>`` (its key and the palette) and, for a slash name, a
@@ -8,18 +8,30 @@ registry here is an ``action_<name>`` (its key and the palette) and, for a slash
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Callable
+from pathlib import Path
 
 from textual import on, work
+from textual.content import Content
+from textual.widgets import Static
 
 from app.roles import Role, UnknownRole, apply_role, find_role
+from app.store import Attachment
 from app.text import one_line
 from app.ui.screens._chat_commands import ChatCommands
 from app.ui.widgets import PromptArea
 
 
 class ComposerCommands(ChatCommands):
-    """Prompt history and its search, composing in an external editor, and switching roles."""
+    """Prompt history and its search, composing in an external editor, roles, attachments."""
+
+    # the files /attach checked, with their bytes: they go with the next message
+    pending: list[tuple[Attachment, bytes]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending = []
 
     # ----------------------------------------------------------------- history
 
@@ -132,6 +144,85 @@ class ComposerCommands(ChatCommands):
             self.call_later(self.show_session)
         self.update_status()
         self.notify(f"Role {one_line(role.name, 40)}: model {self.session.model}.", markup=False)
+
+    # ----------------------------------------------------------------- attachments
+
+    def action_attach(self) -> None:
+        """Ask for the paths of files to send with the next message."""
+        from app.ui.screens._dialogs import TextPromptScreen
+
+        def chosen(paths: str | None) -> None:
+            if paths and paths.strip():
+                self.attach(paths)
+
+        self.app.push_screen(TextPromptScreen("Attach files (paths)", ""), chosen)
+
+    async def slash_attach(self, argument: str) -> None:
+        """``/attach PATH...``; a refusal puts the command back in the prompt to fix."""
+        if not argument:
+            self.notify("Usage: /attach PATH...", severity="error", markup=False)
+            return
+        if not self.attach(argument):
+            self.query_one(PromptArea).use_text(f"/attach {argument}")
+
+    def attach(self, argument: str) -> bool:
+        """Check every file ``argument`` names and add them all to the next message, or none."""
+        from app.store import AttachmentError, read_attachment
+
+        try:
+            read = [read_attachment(path) for path in split_paths(argument)]
+        except AttachmentError as error:
+            self.notify(f"Not attached: {error}.", severity="error", markup=False, timeout=8)
+            return False
+        self.pending.extend(read)
+        self.show_attachments()
+        names = ", ".join(one_line(attachment.name, 40) for attachment, _ in read)
+        self.notify(f"Attached {names}: they go with your next message.", markup=False)
+        return True
+
+    def show_attachments(self) -> None:
+        """Show the files that go with the next message as chips above the prompt."""
+        from app.store import describe_attachment
+
+        chips = "  ".join(f"[{describe_attachment(a)}]" for a, _ in self.pending)
+        line = self.query_one("#attachments", Static)
+        line.update(Content(f"Attached: {chips}" if chips else ""))
+        line.display = bool(chips)
+
+    def keep_attachments(self) -> bool:
+        """Keep the pending files' bytes beside the sessions; False (and a message) if not."""
+        for attachment, data in self.pending:
+            try:
+                self.hcchat.store.keep_attachment(attachment, data)
+            except OSError as error:
+                reason = error.strerror or str(error)
+                self.notify(
+                    f"Not sent: cannot keep {attachment.name}: {reason}.",
+                    severity="error",
+                    markup=False,
+                )
+                return False
+        return True
+
+    def take_attachments(self) -> list[Attachment]:
+        """The pending files, for the message being sent; none are pending afterwards."""
+        taken = [attachment for attachment, _ in self.pending]
+        self.pending = []
+        self.show_attachments()
+        return taken
+
+
+def split_paths(argument: str) -> list[str]:
+    """The paths of ``/attach``: the whole argument if it names a file, else shell-like words.
+
+    So ``/attach My Notes.txt`` works unquoted, and ``"a b.txt" c.png`` or ``a\\ b.txt`` too.
+    """
+    if Path(argument.strip()).expanduser().exists():
+        return [argument.strip()]
+    try:
+        return shlex.split(argument)
+    except ValueError:
+        return [argument.strip()]
 
 
 def _role_label(role: Role) -> str:
