@@ -41,7 +41,7 @@ class PromptArea(TextArea):
             tab_behavior="focus",
             compact=True,
             highlight_cursor_line=False,
-            placeholder="Message  (Enter sends · Ctrl+J newline · Up recalls · /help)",
+            placeholder="Message  (Enter sends · Ctrl+J newline · /help)",
         )
         self.prompt_history: list[str] | None = None  # newest first, once loaded
         self._recalled = -1  # the history entry shown, -1 for the draft
