@@ -366,9 +366,10 @@ def _suggestion(name: str, valid: tuple[str, ...]) -> str:
     """`` (did you mean 'x'?)`` for a near miss, or an empty string."""
     import difflib
 
-    match = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-    if not match:
-        short = {option.removeprefix("default_"): option for option in valid}
-        close = difflib.get_close_matches(name, tuple(short), n=1, cutoff=0.6)
-        match = [short[close[0]]] if close else []
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    # each option also by its short name, all at once: "modle" is nearer "model" (for
+    # default_model) than "roles"
+    names = {option: option for option in valid}
+    for option in valid:
+        names.setdefault(option.removeprefix("default_"), option)
+    close = difflib.get_close_matches(name, tuple(names), n=1, cutoff=0.6)
+    return f" (did you mean {names[close[0]]!r}?)" if close else ""

@@ -69,7 +69,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", "Search history", "search_history", "chat", "ctrl+f", footer=False,
             title="Search earlier prompts",
             help="search the prompts of every session as you type; Enter puts one in the prompt"),
-    Command("editor", "Editor", "editor", "chat", "ctrl+g", slash="editor", footer=False,
+    Command("editor", "Editor", "editor", "chat", "ctrl+b", slash="editor", footer=False,
             title="Compose in $EDITOR",
             help="edit the prompt in $VISUAL or $EDITOR (else nano, vi); saving puts it back"),
     Command("attach", "Attach files", "attach", "chat", slash="attach", usage="PATH...",

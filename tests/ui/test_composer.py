@@ -94,7 +94,7 @@ async def test_editor_rewrites_the_prompt(make_app, tmp_path, monkeypatch):
     app = make_app()
     async with app.run_test() as pilot:
         _prompt(app).insert("hello")
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: _prompt(app).text == "HELLO edited")
 
 
@@ -125,7 +125,7 @@ async def test_a_failing_or_missing_editor_leaves_the_prompt_unchanged(
     app = make_app()
     async with app.run_test() as pilot:
         _prompt(app).insert("keep me")
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+b")
         await pilot.pause()
         assert _prompt(app).text == "keep me"
         told(app, said)
