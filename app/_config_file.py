@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from app.commands import KEY_ACTIONS, key_scopes
 from app.params import PARAMS, ParamValue, parse_param
+from app.roles import Role
 
 T = TypeVar("T")
 
@@ -161,6 +162,52 @@ def _keys(table: object, at: Locator) -> Mapping[str, str]:
     return MappingProxyType(keys)
 
 
+# The keys of a [roles.NAME] table besides the parameters.
+_ROLE_TEXT_KEYS = ("system_prompt", "model")
+
+
+def _roles(table: object, at: Locator) -> Mapping[str, Role]:
+    """The ``[roles.NAME]`` tables: ``system_prompt``, ``model`` and parameters each."""
+    if not isinstance(table, dict):
+        raise ValueError(table)
+    roles: dict[str, Role] = {}
+    for name, body in table.items():
+        where = at(name, "roles")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where}: roles.{name} must be a table ([roles.{name}])")
+        params: dict[str, ParamValue] = {}
+        for key, value in body.items():
+            if key in _ROLE_TEXT_KEYS:
+                if not isinstance(value, str) or (key == "model" and not value.strip()):
+                    raise ConfigError(
+                        f"{at(key, f'roles.{name}')}: roles.{name}.{key} "
+                        f"must be a string, not {value!r}"
+                    )
+            elif (
+                key in PARAMS
+                and not isinstance(value, bool)
+                and isinstance(value, str) == (PARAMS[key].kind is str)
+            ):
+                try:
+                    params[key] = parse_param(key, value)
+                except ValueError as error:
+                    raise ConfigError(f"{at(key, f'roles.{name}')}: roles.{name}.{error}") from None
+            else:
+                known = ", ".join((*_ROLE_TEXT_KEYS, *PARAMS))
+                raise ConfigError(
+                    f"{at(key, f'roles.{name}')}: roles.{name}: {key!r} is not a role setting "
+                    f"(or not a number); a role has {known}"
+                )
+        model = body.get("model")
+        roles[name] = Role(
+            name=name,
+            system_prompt=body.get("system_prompt") or None,
+            model=model.strip() if isinstance(model, str) else None,
+            params=MappingProxyType(params),
+        )
+    return MappingProxyType(roles)
+
+
 _STRING = "a non-empty string"
 API_KEY = Setting("api_key", _STRING, _api_key)
 API_KEY_COMMAND = Setting("api_key_command", _STRING, _text)
@@ -171,6 +218,7 @@ SYSTEM_PROMPT = Setting("system_prompt", "a string", _prompt)
 PARAM_SETTINGS = tuple(Setting(name, spec.help, _param(name)) for name, spec in PARAMS.items())
 KEYS = Setting("keys", "a table ([keys])", _keys)
 DAILY_BUDGET = Setting("daily_budget", "a number of USD above 0", _budget)
+ROLES = Setting("roles", "a table of [roles.NAME] tables", _roles)
 
 _ROWS: tuple[Setting[Any], ...] = (
     API_KEY,
@@ -182,6 +230,7 @@ _ROWS: tuple[Setting[Any], ...] = (
     *PARAM_SETTINGS,
     DAILY_BUDGET,
     KEYS,
+    ROLES,
 )
 SETTINGS: Mapping[str, Setting[Any]] = MappingProxyType({row.name: row for row in _ROWS})
 
@@ -334,9 +383,10 @@ def _suggestion(name: str, valid: tuple[str, ...]) -> str:
     """`` (did you mean 'x'?)`` for a near miss, or an empty string."""
     import difflib
 
-    match = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-    if not match:
-        short = {option.removeprefix("default_"): option for option in valid}
-        close = difflib.get_close_matches(name, tuple(short), n=1, cutoff=0.6)
-        match = [short[close[0]]] if close else []
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    # each option also by its short name, all at once: "modle" is nearer "model" (for
+    # default_model) than "roles"
+    names = {option: option for option in valid}
+    for option in valid:
+        names.setdefault(option.removeprefix("default_"), option)
+    close = difflib.get_close_matches(name, tuple(names), n=1, cutoff=0.6)
+    return f" (did you mean {names[close[0]]!r}?)" if close else ""

@@ -24,6 +24,7 @@ from app._config_file import (
     read_regular_file,
 )
 from app.commands import KEY_ACTIONS
+from app.roles import Role
 
 if TYPE_CHECKING:
     from tomlkit.container import Container
@@ -52,7 +53,8 @@ class Settings:
     """Everything the app needs to start, resolved from flags, environment and config file.
 
     ``warnings`` are one-line notes for stderr before starting (without the ``hcchat:
-    warning:`` prefix), about something that works but should be fixed.
+    warning:`` prefix), about something that works but should be fixed. ``roles``: the
+    config's ``[roles.NAME]`` tables, by name.
     """
 
     api_key: str | None = field(repr=False)
@@ -68,6 +70,7 @@ class Settings:
     demo: bool
     warnings: tuple[str, ...] = ()
     daily_budget: float | None = None  # USD a UTC day, over every session
+    roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def config_path() -> Path:
@@ -128,6 +131,7 @@ def load_settings(
         demo=demo,
         warnings=_warnings(config, path),
         daily_budget=config.get(config_file.DAILY_BUDGET),
+        roles=config.get(config_file.ROLES) or MappingProxyType({}),
     )
 
 

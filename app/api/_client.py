@@ -110,7 +110,7 @@ class ChatClient:
     async def stream_chat(
         self,
         model: str,
-        messages: Sequence[Mapping[str, str]],
+        messages: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int | str] | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream a reply as typed events; raises an :class:`APIError` subclass on failure.
@@ -143,7 +143,7 @@ class ChatClient:
     async def complete(
         self,
         model: str,
-        messages: Sequence[Mapping[str, str]],
+        messages: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int | str] | None = None,
     ) -> Completion:
         """Ask for a whole reply at once (``stream: false``)."""
@@ -202,7 +202,7 @@ class ChatClient:
     @staticmethod
     def _payload(
         model: str,
-        messages: Sequence[Mapping[str, str]],
+        messages: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int | str] | None,
         *,
         stream: bool,
@@ -210,9 +210,7 @@ class ChatClient:
         """The request body: only the message fields the API knows and only the params given."""
         payload: dict[str, Any] = {
             "model": model,
-            "messages": [
-                {k: clean_surrogates(m[k]) for k in MESSAGE_KEYS if k in m} for m in messages
-            ],
+            "messages": [{k: _clean(m[k]) for k in MESSAGE_KEYS if k in m} for m in messages],
             "stream": stream,
         }
         params = {k: v for k, v in (params or {}).items() if k not in _NOT_PARAMS}
@@ -411,3 +409,14 @@ def _mask(token: str) -> str:
     if token.startswith("sk-") and len(token) >= 16:
         return f"sk-…{token[-4:]}"
     return "[redacted]"
+
+
+def _clean(value: object) -> object:
+    """A message field with lone surrogates replaced, in a string or a content array's parts."""
+    if isinstance(value, str):
+        return clean_surrogates(value)
+    if isinstance(value, list):
+        return [_clean(part) for part in value]
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    return value

@@ -15,6 +15,7 @@ from app.cli._errors import EXIT_USAGE, CommandError, say_error
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.roles import Role
     from app.store import Session, SessionStore
 
 _SUBCOMMANDS = """\
@@ -88,6 +89,18 @@ def _chat_parser() -> _Parser:
         help="no UI: send the prompt (arguments, else stdin), print the reply, save the session",
     )
     parser.add_argument(
+        "-a",
+        "--attach",
+        metavar="FILE",
+        action="append",
+        help="with -p: send FILE with the prompt (text, or a PNG/JPEG/GIF/WebP image); repeatable",
+    )
+    parser.add_argument(
+        "--role",
+        metavar="NAME",
+        help="start with the config's [roles.NAME]: its system prompt, model and parameters",
+    )
+    parser.add_argument(
         "--reasoning",
         action="store_true",
         help="with -p: also print the model's reasoning, to stderr",
@@ -104,6 +117,8 @@ def chat_command(arguments: list[str]) -> int:
         parser.error(f"unexpected argument {args.prompt[0]!r}; a prompt needs -p/--print")
     if args.reasoning and not args.print_mode:
         parser.error("--reasoning only applies with -p/--print")
+    if args.attach and not args.print_mode:
+        parser.error("-a/--attach only applies with -p/--print (in the app: /attach PATH)")
     settings = load_settings(model=args.model, base_url=args.base_url, demo=args.demo)
     if args.print_mode:
         from app.cli._pipe import pipe_mode
@@ -113,14 +128,15 @@ def chat_command(arguments: list[str]) -> int:
 
 
 def _run_tui(args: argparse.Namespace, settings: Settings) -> int:
-    """Check a requested session exists, then run the full-screen app."""
+    """Check a requested session and role exist, then run the full-screen app."""
+    role = load_role(settings, args.role)
     if args.session is not None:
         from app.store import SessionStore
 
         load_session(SessionStore(settings.sessions_dir), args.session)
     from app.ui import run_app
 
-    return run_app(settings, session_id=args.session, resume_latest=args.resume_latest)
+    return run_app(settings, session_id=args.session, resume_latest=args.resume_latest, role=role)
 
 
 # --------------------------------------------------------------------------- sessions subcommands
@@ -180,6 +196,18 @@ def load_settings(
     for warning in settings.warnings:
         say_error(f"warning: {warning}")
     return settings
+
+
+def load_role(settings: Settings, name: str | None) -> Role | None:
+    """The role ``--role`` names (None without the flag); an unknown one is a command error."""
+    if name is None:
+        return None
+    from app.roles import UnknownRole, find_role
+
+    try:
+        return find_role(settings.roles, name)
+    except UnknownRole as error:
+        raise CommandError(f"--role: {error}", EXIT_USAGE) from None
 
 
 def load_session(store: SessionStore, session_id: str) -> Session:

@@ -34,7 +34,7 @@ from app.api import (
     make_client,
     redact,
 )
-from app.cli._dispatch import load_session, read_stdin
+from app.cli._dispatch import load_role, load_session, read_stdin
 from app.cli._errors import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -46,13 +46,17 @@ from app.cli._errors import (
     silence_stdout,
 )
 from app.config import Settings
+from app.roles import apply_role
 from app.store import (
+    Attachment,
+    AttachmentError,
     Checkpoints,
     Message,
     ReplyBuilder,
     Session,
     SessionStore,
     StoreError,
+    read_attachment,
     title_from_prompt,
     utc_now,
 )
@@ -100,13 +104,19 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     if not prompt.strip():
         raise CommandError("no prompt: give it as arguments or pipe it in", EXIT_USAGE)
     store = SessionStore(settings.sessions_dir)
+    attachments = _attach(args.attach or [], store)
     session = _pipe_session(args, settings, store)
     request_params = {**settings.params, **session.params}
     too_long = overflow_message(session, _context_length(settings, session.model), prompt)
     if too_long is not None:
         raise CommandError(too_long, EXIT_ERROR)
-    history = [*session.api_messages(), {"role": "user", "content": prompt}]
-    session.messages.append(Message(role="user", content=prompt, created=utc_now()))
+    session.messages.append(
+        Message(role="user", content=prompt, created=utc_now(), attachments=attachments)
+    )
+    try:
+        history = session.api_messages(store.attachment_data)
+    except AttachmentError as error:
+        raise CommandError(f"cannot send the session again: {error}") from None
     if not session.title:
         session.title = title_from_prompt(prompt)
     reply = Message(role="assistant", content="", model=session.model, created=utc_now())
@@ -131,8 +141,30 @@ def _context_length(settings: Settings, model: str) -> int | None:
     return None
 
 
+def _attach(paths: list[str], store: SessionStore) -> list[Attachment]:
+    """Check and keep each ``-a FILE``; any refusal stops here, before anything is sent."""
+    read = []
+    for path in paths:
+        try:
+            read.append(read_attachment(path))
+        except AttachmentError as error:
+            raise CommandError(f"cannot attach: {error}", EXIT_USAGE) from None
+    for attachment, data in read:
+        try:
+            store.keep_attachment(attachment, data)
+        except OSError as error:
+            raise CommandError(
+                f"cannot keep {attachment.name}: {describe_os_error(error)}"
+            ) from None
+    return [attachment for attachment, _ in read]
+
+
 def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionStore) -> Session:
-    """The session the prompt goes into: the one asked for, the latest, or a new one."""
+    """The session the prompt goes into: the one asked for, the latest, or a new one.
+
+    ``--role`` applies to it either way; ``--model`` still wins over the role's model.
+    """
+    role = load_role(settings, args.role)
     session: Session | None = None
     if args.session is not None:
         session = load_session(store, args.session)
@@ -143,7 +175,9 @@ def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionSt
     if session is None:
         session = Session.new(settings.model, settings.system_prompt)
         session.params = dict(settings.params)
-    elif args.model is not None:
+    if role is not None:
+        apply_role(session, role)
+    if args.model is not None:
         session.model = settings.model
     return session
 
@@ -175,7 +209,7 @@ class _Exchange:
     async def run(
         self,
         client: ChatClient,
-        history: Sequence[Mapping[str, str]],
+        history: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int | str],
     ) -> None:
         """Save the prompt, stream the reply, then save it however the stream ended."""
@@ -204,7 +238,7 @@ class _Exchange:
         self,
         task: asyncio.Task[Any],
         client: ChatClient,
-        history: Sequence[Mapping[str, str]],
+        history: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int | str],
     ) -> None:
         """Stream the reply; however it stops, record why on the builder."""
@@ -231,7 +265,7 @@ class _Exchange:
     async def _stream(
         self,
         client: ChatClient,
-        history: Sequence[Mapping[str, str]],
+        history: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int | str],
         checkpoints: Checkpoints,
     ) -> None:

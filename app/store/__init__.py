@@ -11,11 +11,22 @@ from typing import TYPE_CHECKING
 from app._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from app.store._attachments import (
+        MAX_ATTACHMENT_BYTES,
+        AttachmentError,
+        describe_attachment,
+        read_attachment,
+    )
     from app.store._codec import (
         clean_text,
         session_from_bytes,
         session_from_toml,
         session_to_toml,
+    )
+    from app.store._editor import (
+        EditorError,
+        edit_text,
+        editor_command,
     )
     from app.store._errors import (
         InvalidSessionId,
@@ -36,6 +47,7 @@ if TYPE_CHECKING:
     )
     from app.store._model import (
         SCHEMA,
+        Attachment,
         Message,
         Session,
         SessionSummary,
@@ -62,10 +74,16 @@ if TYPE_CHECKING:
 
 # Each public name and the module that defines it: a module is imported on first use.
 _WHERE: dict[str, str] = {
+    "Attachment": "app.store._model",
+    "AttachmentError": "app.store._attachments",
+    "MAX_ATTACHMENT_BYTES": "app.store._attachments",
+    "describe_attachment": "app.store._attachments",
+    "read_attachment": "app.store._attachments",
     "CANCELLED": "app.store._reply",
     "CLOSED": "app.store._reply",
     "STREAMING": "app.store._reply",
     "Checkpoints": "app.store._reply",
+    "EditorError": "app.store._editor",
     "InvalidSessionId": "app.store._errors",
     "Message": "app.store._model",
     "ModelCache": "app.store._model_cache",
@@ -83,6 +101,8 @@ _WHERE: dict[str, str] = {
     "StoreWriteError": "app.store._errors",
     "UnreadableSession": "app.store._model",
     "clean_text": "app.store._codec",
+    "edit_text": "app.store._editor",
+    "editor_command": "app.store._editor",
     "from_json": "app.store._export",
     "make_private_folders": "app.store._files",
     "new_session_id": "app.store._model",
@@ -99,9 +119,13 @@ _WHERE: dict[str, str] = {
 __all__ = [
     "CANCELLED",
     "CLOSED",
+    "MAX_ATTACHMENT_BYTES",
     "SCHEMA",
     "STREAMING",
+    "Attachment",
+    "AttachmentError",
     "Checkpoints",
+    "EditorError",
     "InvalidSessionId",
     "Message",
     "ModelCache",
@@ -118,9 +142,13 @@ __all__ = [
     "StoreWriteError",
     "UnreadableSession",
     "clean_text",
+    "describe_attachment",
+    "edit_text",
+    "editor_command",
     "from_json",
     "make_private_folders",
     "new_session_id",
+    "read_attachment",
     "session_from_bytes",
     "session_from_toml",
     "session_to_toml",

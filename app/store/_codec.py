@@ -15,7 +15,7 @@ from typing import TypeVar
 from app.params import checked_params
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
-from app.store._model import SCHEMA, Message, Session
+from app.store._model import SCHEMA, Attachment, Message, Session
 
 ROLES = frozenset({"system", "user", "assistant"})
 
@@ -44,6 +44,8 @@ def session_to_toml(session: Session) -> str:
     }
     if session.title_locked:
         top["title_locked"] = True
+    if session.role:
+        top["role"] = session.role
     if not session.messages:
         top["messages"] = []
     parts = [_scalar_lines(top)]
@@ -126,6 +128,9 @@ def _message_tables(name: str, message: Message) -> str:
     text += _scalar_lines({key: value for key, value in extra.items() if value})
     if message.cost_details:
         text += f"cost_details = {_inline_table(message.cost_details)}\n"
+    if message.attachments:
+        listed = ", ".join(_inline_table(_attachment_row(a)) for a in message.attachments)
+        text += f"attachments = [{listed}]\n"
     tail: dict[str, Scalar | list[object]] = {}
     if message.incomplete:
         tail["incomplete"] = True
@@ -141,7 +146,16 @@ def _message_tables(name: str, message: Message) -> str:
     return text
 
 
-def _inline_table(table: Mapping[str, int | float]) -> str:
+def _attachment_row(attachment: Attachment) -> dict[str, str | int]:
+    return {
+        "name": clean_text(attachment.name),  # a file name may hold undecodable bytes
+        "type": attachment.type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }
+
+
+def _inline_table(table: Mapping[str, str | int | float]) -> str:
     import tomli_w
 
     pairs = (tomli_w.dumps({clean_text(key): value}).rstrip("\n") for key, value in table.items())
@@ -173,6 +187,7 @@ def _session_from_dict(data: dict[str, object]) -> Session:
     updated = _utc(_required(data, "updated", datetime, "a date-time", ""))
     model = _required(data, "model", str, "a string", "")
     title_locked = bool(_optional(data, "title_locked", bool, "true or false", ""))
+    role = _optional(data, "role", str, "a string", "") or None
     params = _params(_optional(data, "params", dict, "a table", "") or {})
     messages = _required(data, "messages", list, "an array", "")
     return Session(
@@ -184,6 +199,7 @@ def _session_from_dict(data: dict[str, object]) -> Session:
         params=params,
         messages=[_message(item, f"message {n}") for n, item in enumerate(messages, 1)],
         title_locked=title_locked,
+        role=role,
     )
 
 
@@ -204,6 +220,7 @@ _MESSAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "ttft": (int, float),
     "tokens_per_second": (int, float),
     "alternatives": list,
+    "attachments": list,
 }
 
 
@@ -243,6 +260,7 @@ def _message(item: object, label: str) -> Message:
         served_model=get("served_model") or None,
         endpoint=get("endpoint") or None,
         cost_details=None if details is None else _cost_details(details, f"{label}: "),
+        attachments=_attachments(get("attachments") or [], f"{label}: "),
     )
 
 
@@ -258,6 +276,7 @@ def _checked_message(item: object, label: str) -> Message:
     usage = _optional(item, "usage", dict, "a table", where)
     details = _optional(item, "cost_details", dict, "a table", where)
     alternatives = _optional(item, "alternatives", list, "an array", where) or []
+    attachments = _optional(item, "attachments", list, "an array", where) or []
     return Message(
         role=role,
         content=_required(item, "content", str, "a string", where),
@@ -276,7 +295,25 @@ def _checked_message(item: object, label: str) -> Message:
         served_model=_optional(item, "served_model", str, "a string", where) or None,
         endpoint=_optional(item, "endpoint", str, "a string", where) or None,
         cost_details=None if details is None else _cost_details(details, where),
+        attachments=_attachments(attachments, where),
     )
+
+
+def _attachments(items: list[object], where: str) -> list[Attachment]:
+    attachments = []
+    for n, item in enumerate(items, 1):
+        at = f"{where}attachment {n}: "
+        if not isinstance(item, dict):
+            raise SessionFormatError(f"{at}must be a table, got {_kind(item)}")
+        attachments.append(
+            Attachment(
+                name=_required(item, "name", str, "a string", at),
+                type=_required(item, "type", str, "a string", at),
+                size=_required(item, "size", int, "an integer", at),
+                sha256=_required(item, "sha256", str, "a string", at),
+            )
+        )
+    return attachments
 
 
 def _required(table: dict[str, object], key: str, kind: type[T], name: str, where: str) -> T:

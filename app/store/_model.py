@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,16 @@ def new_session_id(now: datetime | None = None) -> str:
     """An id that sorts by creation time, e.g. ``20261124-193005-3f9a``."""
     stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{secrets.token_hex(2)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message: its bytes are kept apart, named by their sha256."""
+
+    name: str
+    type: str  # a MIME type: text/plain, image/png, image/jpeg, image/gif or image/webp
+    size: int
+    sha256: str
 
 
 @dataclass(slots=True)
@@ -60,6 +71,8 @@ class Message:
         cost = (self.usage or {}).get("cost")
         return float(cost) if cost is not None else None
 
+    attachments: list[Attachment] = field(default_factory=list)
+
     @property
     def failed_empty(self) -> bool:
         """A reply that failed before any text arrived: shown as an error, never sent back."""
@@ -78,6 +91,7 @@ class Session:
     params: dict[str, float | int | str] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     title_locked: bool = False
+    role: str | None = None  # the [roles.NAME] the session started with, if any
 
     @classmethod
     def new(cls, model: str, system_prompt: str | None = None) -> Session:
@@ -142,9 +156,26 @@ class Session:
                     days[day] = days.get(day, 0.0) + cost
         return days
 
-    def api_messages(self) -> list[dict[str, str]]:
-        """The history in the API's shape: no metadata, no reasoning, no failed empty replies."""
-        return [{"role": m.role, "content": m.content} for m in self.messages if not m.failed_empty]
+    def api_messages(
+        self, attachment_data: Callable[[Attachment], bytes] | None = None
+    ) -> list[dict[str, object]]:
+        """The history in the API's shape: no metadata, no reasoning, no failed empty replies.
+
+        A message with attachments is a content array (its text, then each file) when
+        ``attachment_data`` gives their bytes; every other message's content is a string.
+        """
+        from app.store._attachments import content_parts
+
+        return [
+            {
+                "role": m.role,
+                "content": content_parts(m.content, m.attachments, attachment_data)
+                if m.attachments and attachment_data is not None
+                else m.content,
+            }
+            for m in self.messages
+            if not m.failed_empty
+        ]
 
     def touch(self) -> None:
         """Mark the session as changed now."""

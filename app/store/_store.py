@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.store._attachments import AttachmentFolder
 from app.store._codec import session_from_bytes, session_to_toml
 from app.store._errors import (
     InvalidSessionId,
@@ -20,6 +21,7 @@ from app.store._errors import (
 )
 from app.store._export import to_json, to_markdown
 from app.store._files import NotARegularFile, file_kind, fsync_folder, write_atomic
+from app.store._history import read_prompts
 from app.store._index import (
     SUFFIX,
     Fingerprint,
@@ -31,7 +33,13 @@ from app.store._index import (
     summarize,
 )
 from app.store._lock import folder_lock
-from app.store._model import Session, SessionSummary, UnreadableSession, new_session_id
+from app.store._model import (
+    Attachment,
+    Session,
+    SessionSummary,
+    UnreadableSession,
+    new_session_id,
+)
 
 SNIPPET_WIDTH = 80
 
@@ -67,6 +75,7 @@ class SessionStore:
         self.folder = folder
         self._index = SessionIndex(folder)
         self._known: dict[str, Fingerprint] = {}
+        self._attachments = AttachmentFolder(folder)
 
     def path_for(self, session_id: str) -> Path:
         """The file of ``session_id``; raises ``InvalidSessionId`` for an id that is not a name."""
@@ -89,6 +98,18 @@ class SessionStore:
     def latest(self) -> SessionSummary | None:
         """The most recently updated readable session, if there is one."""
         return next((item for item in self.list() if isinstance(item, SessionSummary)), None)
+
+    def prompts(self) -> builtins.list[str]:
+        """Every session's prompts, newest first, each text once (reads files: use a thread)."""
+        return read_prompts(self.list())
+
+    def keep_attachment(self, attachment: Attachment, data: bytes) -> None:
+        """Keep an attachment's bytes beside the sessions (once per content); raises OSError."""
+        self._attachments.keep(attachment, data)
+
+    def attachment_data(self, attachment: Attachment) -> bytes:
+        """The kept bytes of an attachment; ``AttachmentError`` if they are gone."""
+        return self._attachments.data(attachment)
 
     def load(self, session_id: str) -> Session:
         """Read one session; raises ``SessionNotFound`` or ``SessionUnreadable``."""

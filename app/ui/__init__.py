@@ -6,12 +6,20 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.roles import Role
 
 
 def run_app(
-    settings: Settings, *, session_id: str | None = None, resume_latest: bool = False
+    settings: Settings,
+    *,
+    session_id: str | None = None,
+    resume_latest: bool = False,
+    role: Role | None = None,
 ) -> int:
-    """Run the full-screen app until the user quits; returns the exit code."""
+    """Run the full-screen app until the user quits; returns the exit code.
+
+    ``role``: the ``--role`` for the first session (a reopened one takes it on too).
+    """
     from app.store import SessionStore
     from app.ui._app import HCChatApp
 
@@ -23,5 +31,9 @@ def run_app(
         latest = store.latest()
         if latest is not None:
             session = store.load(latest.id)
-    app = HCChatApp(settings, session=session, store=store, idle_gc=True)
+    if session is not None and role is not None:
+        from app.roles import apply_role
+
+        apply_role(session, role)
+    app = HCChatApp(settings, session=session, store=store, idle_gc=True, role=role)
     return app.run() or 0

@@ -30,6 +30,7 @@ from app.usage import DailySpend
 if TYPE_CHECKING:
     from app.api import ChatClient, ModelInfo
     from app.config import Settings
+    from app.roles import Role
 
 MODEL_CACHE_SECONDS = 24 * 3600
 
@@ -58,10 +59,12 @@ class HCChatApp(App[int]):
         client: ChatClient | None = None,
         store: SessionStore | None = None,
         idle_gc: bool = False,
+        role: Role | None = None,
     ) -> None:
         """``client``: a client built by the caller (tests: other timeouts), instead of one for
         the configured endpoint. ``idle_gc``: make full garbage collections when the user is
-        idle (``_idle_gc``); the command does, tests of other things need not."""
+        idle (``_idle_gc``); the command does, tests of other things need not. ``role``: the
+        role new sessions start with (``/role`` changes it)."""
         super().__init__()
         self.settings = settings
         # A client built by the caller (tests: short timeouts); its on_retry is set here.
@@ -71,6 +74,7 @@ class HCChatApp(App[int]):
         # The store that loaded ``session``: it knows the file's version, so saving does not fork.
         self.store = store or SessionStore(settings.sessions_dir)
         self._initial_session = session
+        self.role = role
         self._theme_ready = False
         self._idle_gc = IdleCollector() if idle_gc else None
         self._contexts: dict[str, int] | None = None  # model id -> context length, when listed
@@ -198,8 +202,14 @@ class HCChatApp(App[int]):
 
     def new_session(self, model: str | None = None) -> Session:
         """A new session with the configured system prompt and parameters."""
-        session = Session.new(model or self.settings.model, self.settings.system_prompt)
+        session = Session.new(self.settings.model, self.settings.system_prompt)
         session.params = dict(self.settings.params)
+        if self.role is not None:
+            from app.roles import apply_role
+
+            apply_role(session, self.role)
+        if model is not None:
+            session.model = model
         return session
 
     def save_session(self, session: Session, *, quiet: bool = False) -> bool:

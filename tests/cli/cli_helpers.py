@@ -32,7 +32,12 @@ class FakeTUI:
     calls: list[tuple[Settings, str | None, bool]] = field(default_factory=list)
 
     def __call__(
-        self, settings: Settings, *, session_id: str | None = None, resume_latest: bool = False
+        self,
+        settings: Settings,
+        *,
+        session_id: str | None = None,
+        resume_latest: bool = False,
+        role: object = None,
     ) -> int:
         self.calls.append((settings, session_id, resume_latest))
         return self.code

@@ -67,6 +67,7 @@ def sessions(draw: st.DrawFn) -> Session:
         params=draw(st.dictionaries(keys, numbers, max_size=3)),
         messages=draw(st.lists(messages(), max_size=5)),
         title_locked=draw(st.booleans()),
+        role=draw(st.none() | texts),
     )
 
 

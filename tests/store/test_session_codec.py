@@ -120,6 +120,16 @@ def test_set_flags_and_stats_are_written_and_read_back() -> None:
     assert session_from_toml(text, source="s1.toml") == session
 
 
+def test_the_role_is_a_top_level_key_only_when_set() -> None:
+    with_role = Session(id="s", model="m", role="pirate")
+
+    text = session_to_toml(with_role)
+
+    assert 'role = "pirate"\n' in text.partition("[[messages]]")[0]
+    assert session_from_toml(text, source="s.toml").role == "pirate"
+    assert "role =" not in session_to_toml(Session(id="s", model="m"))
+
+
 def test_short_messages_are_still_written_as_an_array_of_tables() -> None:
     session = Session(id="s", model="m", messages=[Message(role="user", content="hi")])
 
@@ -200,6 +210,7 @@ sessions = st.builds(
     ),
     messages=st.lists(messages, max_size=4),
     title_locked=st.booleans(),
+    role=st.none() | st.text(min_size=1),
 )
 
 

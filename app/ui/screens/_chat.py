@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 # the events and errors are plain classes: importing them does not bring in httpx
 from app.api import (
@@ -41,7 +41,8 @@ from app.store import (
 )
 from app.ui._bindings import bindings
 from app.ui.screens._chat_budget import budget_stats
-from app.ui.screens._chat_commands import ChatCommands, CommandError, parse_command
+from app.ui.screens._chat_commands import CommandError, parse_command
+from app.ui.screens._composer import ComposerCommands
 from app.ui.widgets import (
     Conversation,
     MessageView,
@@ -76,7 +77,7 @@ class _Streaming:
     checkpoints: Checkpoints
 
 
-class ChatScreen(ChatCommands):
+class ChatScreen(ComposerCommands):
     """Chat with a model: send prompts, stream replies, switch models, run slash commands."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("chat")
@@ -106,10 +107,12 @@ class ChatScreen(ChatCommands):
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield Conversation(id="conversation")
+        yield Static(id="attachments")
         yield PromptArea(id="prompt")
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.show_attachments()
         await self.show_session()
         self.query_one(PromptArea).focus()
 
@@ -233,7 +236,10 @@ class ChatScreen(ChatCommands):
         if too_long is not None:  # the prompt stays in the box
             self.notify(too_long, severity="error", timeout=15, markup=False)
             return
+        if not self.keep_attachments():
+            return
         event.prompt.clear()
+        event.prompt.remember(text)
         if self.editing is not None:
             await self.resend_edited(self.editing, text)
         else:
@@ -241,7 +247,9 @@ class ChatScreen(ChatCommands):
 
     async def send(self, text: str) -> None:
         """Add a user message, save, and stream the reply to it."""
-        message = Message(role="user", content=text, created=utc_now())
+        message = Message(
+            role="user", content=text, created=utc_now(), attachments=self.take_attachments()
+        )
         self.session.messages.append(message)
         if not self.session.title_locked and not self.session.title:
             self.session.title = title_from_prompt(text) or "Untitled"
@@ -264,12 +272,18 @@ class ChatScreen(ChatCommands):
 
         ``alternatives`` are earlier versions of this reply, kept when regenerating.
         """
+        from app.store import AttachmentError
+
         session = self.session
         too_long = self.overflow()
         if too_long is not None:
             self.notify(too_long, severity="error", timeout=15, markup=False)
             return
-        history = session.api_messages()
+        try:
+            history = session.api_messages(self.hcchat.store.attachment_data)
+        except AttachmentError as error:
+            self.notify(f"Not sent: {error}.", severity="error", markup=False)
+            return
         message = Message(role="assistant", content="", model=session.model, created=utc_now())
         message.alternatives = alternatives or []
         builder = ReplyBuilder(message, clock=self.clock)
@@ -295,7 +309,7 @@ class ChatScreen(ChatCommands):
     async def _stream_reply(
         self,
         active: _Streaming,
-        history: list[dict[str, str]],
+        history: list[dict[str, object]],
         model: str,
         params: dict[str, float | int | str],
     ) -> None:

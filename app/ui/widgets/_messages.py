@@ -212,7 +212,13 @@ class UserMessage(MessageView):
 
     def header_text(self) -> str:
         """Header of a user message."""
-        return f"You  {_local_time(self.message.created)}".rstrip()
+        header = f"You  {_local_time(self.message.created)}".rstrip()
+        if self.message.attachments:
+            from app.store import describe_attachment
+
+            chips = "  ".join(f"[{describe_attachment(a)}]" for a in self.message.attachments)
+            header += f"  {chips}"
+        return header
 
 
 class SystemMessage(MessageView):

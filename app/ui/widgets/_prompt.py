@@ -11,7 +11,10 @@ class PromptArea(TextArea):
     """A TextArea where Enter sends, and Shift+Enter or Ctrl+J insert a newline.
 
     Most terminals cannot tell Shift+Enter from Enter, so Ctrl+J (a bare line feed) is the
-    newline that always works.
+    newline that always works. Up on the first line recalls earlier prompts (newest first) and
+    Down on the last line goes back towards the draft that was being typed. The history is
+    loaded on the first Up: the prompt asks for it (``HistoryWanted``) and the screen answers
+    with ``set_history``.
     """
 
     class Submitted(Message):
@@ -27,6 +30,9 @@ class PromptArea(TextArea):
             """The prompt that was submitted."""
             return self.prompt
 
+    class HistoryWanted(Message):
+        """Up was pressed before the history was loaded: the screen should ``set_history``."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             id=id,
@@ -37,6 +43,47 @@ class PromptArea(TextArea):
             highlight_cursor_line=False,
             placeholder="Message  (Enter sends · Ctrl+J newline · /help)",
         )
+        self.prompt_history: list[str] | None = None  # newest first, once loaded
+        self._recalled = -1  # the history entry shown, -1 for the draft
+        self._draft = ""
+        self._wants_recall = False
+
+    def set_history(self, prompts: list[str]) -> None:
+        """Take the earlier prompts (newest first); recall the newest if Up is waiting for it."""
+        self.prompt_history = list(prompts)
+        if self._wants_recall:
+            self._wants_recall = False
+            self.recall(1)
+
+    def remember(self, text: str) -> None:
+        """Put a prompt just sent at the front of the history, and start from a new draft."""
+        if self.prompt_history is not None and text.strip():
+            if text in self.prompt_history:
+                self.prompt_history.remove(text)
+            self.prompt_history.insert(0, text)
+        self._recalled, self._draft = -1, ""
+
+    def recall(self, step: int) -> bool:
+        """Show the prompt ``step`` older (1) or newer (-1) than the one shown; False at an end."""
+        if self.prompt_history is None:
+            self._wants_recall = step > 0
+            self.post_message(self.HistoryWanted())
+            return True
+        position = self._recalled + step
+        if position < -1 or position >= len(self.prompt_history):
+            return False
+        if self._recalled == -1:
+            self._draft = self.text
+        self._recalled = position
+        self.load_text(self._draft if position == -1 else self.prompt_history[position])
+        self.move_cursor((0, 0) if step > 0 else self.document.end)
+        return True
+
+    def use_text(self, text: str) -> None:
+        """Replace the prompt's text (a search result, an editor's file) as a fresh draft."""
+        self._recalled = -1
+        self.load_text(text)
+        self.move_cursor(self.document.end)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -49,4 +96,21 @@ class PromptArea(TextArea):
             event.prevent_default()
             self.insert("\n")
             return
+        if event.key == "up" and self._can_recall(older=True) and self.recall(1):
+            event.stop()
+            event.prevent_default()
+            return
+        if event.key == "down" and self._can_recall(older=False) and self.recall(-1):
+            event.stop()
+            event.prevent_default()
+            return
         await super()._on_key(event)
+
+    def _can_recall(self, *, older: bool) -> bool:
+        """Whether Up (``older``) or Down moves through the history rather than the text."""
+        if self.selection.start != self.selection.end:
+            return False
+        row = self.cursor_location[0]
+        if older:
+            return row == 0
+        return self._recalled >= 0 and row == self.document.line_count - 1

@@ -1,0 +1,79 @@
+"""``-a FILE`` / ``--attach FILE`` in pipe mode: the request's content array and the refusals."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from cli_helpers import SECRET, one_error_line
+from loopback import LoopbackServer, reply
+
+from app.cli import main
+from app.store import SessionStore, SessionSummary
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 16
+
+
+@pytest.fixture(autouse=True)
+def with_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HCCHAT_API_KEY", SECRET)
+
+
+def test_attached_files_are_sent_as_a_content_array_and_recorded(
+    loopback: LoopbackServer, store: SessionStore, tmp_path: Path
+) -> None:
+    notes, image = tmp_path / "my notes.txt", tmp_path / "dot.png"
+    notes.write_text("line one\n", "utf-8")
+    image.write_bytes(PNG)
+    loopback.enqueue(reply("Seen."), reply("Still seen."))
+
+    args = ["-p", "--base-url", loopback.base_url, "-a", str(notes), "--attach", str(image)]
+    assert main([*args, "what", "is", "this"]) == 0
+
+    content = loopback.requests[-1].json["messages"][0]["content"]
+    assert content == [
+        {"type": "text", "text": "what is this"},
+        {"type": "text", "text": "my notes.txt:\n```\nline one\n```"},
+        {
+            "type": "image_url",
+            "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG).decode()},
+        },
+    ]
+    [summary] = store.list()
+    assert isinstance(summary, SessionSummary)
+    recorded = store.load(summary.id).messages[0].attachments
+    assert [(a.name, a.type, a.size) for a in recorded] == [
+        ("my notes.txt", "text/plain", 9),
+        ("dot.png", "image/png", len(PNG)),
+    ]
+
+    notes.unlink()
+    image.unlink()
+    assert main(["-p", "--base-url", loopback.base_url, "--continue", "and now?"]) == 0
+
+    again = loopback.requests[-1].json["messages"]
+    assert again[0]["content"] == content  # sent again from the kept copies
+    assert again[2] == {"role": "user", "content": "and now?"}
+
+
+@pytest.mark.parametrize("kind", ["folder", "binary", "missing"])
+def test_a_refused_file_sends_and_saves_nothing(
+    capsys: pytest.CaptureFixture[str],
+    loopback: LoopbackServer,
+    sessions_dir: Path,
+    tmp_path: Path,
+    kind: str,
+) -> None:
+    path = tmp_path / "thing"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "binary":
+        path.write_bytes(b"\x00\x01\x02")
+
+    assert main(["-p", "--base-url", loopback.base_url, "-a", str(path), "hi"]) == 2
+
+    line = one_error_line(capsys.readouterr().err)
+    assert "cannot attach" in line and str(path) in line
+    assert loopback.requests == []
+    assert not list(sessions_dir.glob("*.toml"))

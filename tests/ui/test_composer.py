@@ -1,0 +1,222 @@
+"""Composing prompts: history (Up/Down, search), $EDITOR and roles, through Pilot."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from loopback import reply
+from pilot import told
+
+from app.roles import Role
+from app.store import Message, Session, SessionStore
+from app.ui.screens._list_picker import ListPicker
+from app.ui.widgets import PromptArea, UserMessage
+
+from .conftest import chat, send_and_wait, wait_for
+
+
+def _saved(store: SessionStore, *prompts: str) -> Session:
+    session = Session.new("test/model-a")
+    for text in prompts:
+        session.messages.append(Message("user", text))
+        session.messages.append(Message("assistant", "ok", model="test/model-a"))
+    store.save(session)
+    return session
+
+
+def _prompt(app) -> PromptArea:
+    return chat(app).query_one(PromptArea)
+
+
+async def test_up_recalls_prompts_of_every_session_newest_first_and_down_restores_the_draft(
+    make_app, loopback, store
+):
+    _saved(store, "first old prompt", "second old prompt")
+    loopback.enqueue(reply("fine"))
+    app = make_app()
+    async with app.run_test() as pilot:
+        prompt = _prompt(app)
+        assert prompt.prompt_history is None  # nothing read at start-up
+        await send_and_wait(pilot, "fresh prompt")
+        prompt.insert("draft")
+        await pilot.press("up")
+        await wait_for(pilot, lambda: prompt.text == "fresh prompt")
+        await pilot.press("up")
+        assert prompt.text == "second old prompt"
+        await pilot.press("up")
+        assert prompt.text == "first old prompt"
+        await pilot.press("up")  # the oldest stays
+        assert prompt.text == "first old prompt"
+        await pilot.press("down", "down")
+        assert prompt.text == "fresh prompt"
+        await pilot.press("down")
+        assert prompt.text == "draft"
+
+
+async def test_a_deleted_session_leaves_no_prompts_in_the_history(make_app, store):
+    _saved(store, "kept prompt")
+    gone = _saved(store, "secret prompt")
+    store.delete(gone.id)
+    app = make_app()
+    async with app.run_test() as pilot:
+        prompt = _prompt(app)
+        await pilot.press("up")
+        await wait_for(pilot, lambda: prompt.prompt_history is not None)
+        assert prompt.prompt_history == ["kept prompt"]
+
+
+async def test_ctrl_f_searches_the_history_as_you_type(make_app, store):
+    _saved(store, "how do I sort a list", "tell me a joke", "sort a dict by value")
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, ListPicker))
+        await pilot.press(*"dict")
+        picker = app.screen
+        assert isinstance(picker, ListPicker)
+        assert picker.query_one("#items").option_count == 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ListPicker))
+        assert _prompt(app).text == "sort a dict by value"
+
+
+def _script(tmp_path: Path, body: str) -> str:
+    script = tmp_path / "editor.py"
+    script.write_text(f"import sys\npath = sys.argv[1]\n{body}\n", "utf-8")
+    return f"{sys.executable} {script}"
+
+
+async def test_editor_rewrites_the_prompt(make_app, tmp_path, monkeypatch):
+    body = "text = open(path).read()\nopen(path, 'w').write(text.upper() + ' edited\\n')"
+    monkeypatch.setenv("VISUAL", _script(tmp_path, body))
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert("hello")
+        await pilot.press("ctrl+b")
+        await wait_for(pilot, lambda: _prompt(app).text == "HELLO edited")
+
+
+async def test_slash_editor_runs_the_editor_too(make_app, tmp_path, monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", _script(tmp_path, "open(path, 'w').write('from the editor')"))
+    app = make_app()
+    async with app.run_test() as pilot:
+        prompt = _prompt(app)
+        prompt.insert("/editor")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: prompt.text == "from the editor")
+
+
+@pytest.mark.parametrize(
+    ("editor", "said"),
+    [("fail", "exit status 3"), ("missing", "was not found")],
+)
+async def test_a_failing_or_missing_editor_leaves_the_prompt_unchanged(
+    make_app, tmp_path, monkeypatch, editor, said
+):
+    command = (
+        _script(tmp_path, "open(path, 'w').write('lost')\nsys.exit(3)")
+        if editor == "fail"
+        else str(tmp_path / "no-such-editor")
+    )
+    monkeypatch.setenv("VISUAL", command)
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert("keep me")
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert _prompt(app).text == "keep me"
+        told(app, said)
+
+
+ROLES = {
+    "pirate": Role(
+        "pirate", "Talk like a pirate.", "test/model-b", {"temperature": 1.2, "max_tokens": 50}
+    ),
+    "terse": Role("terse", "Be terse."),
+}
+
+
+async def test_slash_role_sets_system_prompt_model_and_params_of_the_request(
+    make_app, loopback, store
+):
+    loopback.enqueue(reply("Arr."))
+    app = make_app(roles=ROLES)
+    async with app.run_test() as pilot:
+        _prompt(app).insert("/role pirate")
+        await pilot.press("enter")
+        await send_and_wait(pilot, "hello")
+        session_id = chat(app).session.id
+    body = loopback.requests[-1].json
+    assert body["model"] == "test/model-b"
+    assert body["messages"][0] == {"role": "system", "content": "Talk like a pirate."}
+    assert body["temperature"] == 1.2
+    assert body["max_tokens"] == 50
+    assert store.load(session_id).role == "pirate"
+    assert 'role = "pirate"' in (store.folder / f"{session_id}.toml").read_text("utf-8")
+
+
+async def test_unknown_role_is_one_line_listing_the_known_ones(make_app):
+    app = make_app(roles=ROLES)
+    async with app.run_test() as pilot:
+        _prompt(app).insert("/role nope")
+        await pilot.press("enter")
+        await pilot.pause()
+        told(app, "Unknown role 'nope'", "pirate, terse")
+        assert chat(app).session.role is None
+
+
+async def test_role_alone_opens_a_picker(make_app):
+    app = make_app(roles=ROLES)
+    async with app.run_test() as pilot:
+        _prompt(app).insert("/role")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ListPicker))
+        await pilot.press(*"terse", "enter")
+        await wait_for(pilot, lambda: chat(app).session.role == "terse")
+        assert chat(app).session.system_prompt == "Be terse."
+
+
+async def test_slash_attach_takes_paths_with_a_tilde_and_spaces_and_sends_a_content_array(
+    make_app, loopback, store, isolated_env
+):
+    (isolated_env / "my notes.txt").write_text("remember this\n", "utf-8")
+    loopback.enqueue(reply("Noted."))
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert("/attach ~/my notes.txt")
+        await pilot.press("enter")
+        await pilot.pause()
+        chips = str(chat(app).query_one("#attachments").render())
+        assert "my notes.txt (14 B)" in chips
+        await send_and_wait(pilot, "summarise")
+        assert not chat(app).query_one("#attachments").display
+        mine = chat(app).query(UserMessage).last()
+        header = str(mine.query_one(".message-header").render())
+        session_id = chat(app).session.id
+    assert "[my notes.txt (14 B)]" in header
+    content = loopback.requests[-1].json["messages"][0]["content"]
+    assert content == [
+        {"type": "text", "text": "summarise"},
+        {"type": "text", "text": "my notes.txt:\n```\nremember this\n```"},
+    ]
+    [attachment] = store.load(session_id).messages[0].attachments
+    assert (attachment.name, attachment.size) == ("my notes.txt", 14)
+
+
+async def test_a_refused_attachment_sends_nothing_and_keeps_the_command(
+    make_app, loopback, tmp_path
+):
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert(f'/attach "{folder}"')
+        await pilot.press("enter")
+        await pilot.pause()
+        told(app, "Not attached", "is a folder")
+        assert _prompt(app).text == f'/attach "{folder}"'
+        assert chat(app).pending == []
+    assert loopback.requests == []
