@@ -95,6 +95,9 @@ class StreamMask:
             text, self._held = self._held + text, ""
         if self._secret in text:
             text = text.replace(self._secret, self._mask)
+        # most pieces do not even hold the key's first character near their end
+        if text.find(self._secret[0], 1 - len(self._secret)) < 0:
+            return text
         held = _partial_length(text, self._secret)
         if held:
             text, self._held = text[:-held], text[-held:]
