@@ -16,6 +16,8 @@ SHOW_TAIL_FROM = 24
 HIDDEN_USERINFO = "[credentials]"
 # Things that look like API keys whoever issued them (OpenAI, OpenRouter, Hack Club: sk-…).
 _TOKEN = re.compile(r"\bsk-[A-Za-z0-9][A-Za-z0-9_-]{7,}")
+# The shortest start of a key held back in reply text (see StreamMask).
+MIN_HOLD = 4
 # The shortest URL password masked wherever it appears: shorter ones would mangle ordinary words.
 _MIN_PASSWORD = 4
 
@@ -80,32 +82,50 @@ def hide_userinfo(url: str) -> str:
 class StreamMask:
     """Masks one secret in text that arrives in pieces, wherever the pieces cut it.
 
-    ``feed`` holds back the end of a piece only while it could be the start of the secret
-    (at most ``len(secret) - 1`` characters); ``flush`` releases it at the end.
+    ``feed`` holds back the end of a piece while it could be the start of the secret (at most
+    ``len(secret) - 1`` characters), but only once that start is :data:`MIN_HOLD` characters
+    long: a word ending in ``s`` must not wait for the next piece (or be lost when the reply
+    is cancelled) because a key starts with ``s``. Should a key follow such a short start,
+    the rest of it is masked all the same, after the one to three characters already shown.
+    ``flush`` releases what is held at the end.
     """
 
     def __init__(self, secret: str) -> None:
         self._secret = secret
         self._mask = mask(secret)
-        self._held = ""
+        self._held = ""  # not released yet: a beginning of the secret
+        self._shown = ""  # released, yet maybe the beginning of the secret
 
     def feed(self, text: str) -> str:
-        """The part of ``held + text`` that can be released now, with the secret masked."""
-        if self._held:
-            text, self._held = self._held + text, ""
-        if self._secret in text:
-            text = text.replace(self._secret, self._mask)
-        # most pieces do not even hold the key's first character near their end
-        if text.find(self._secret[0], 1 - len(self._secret)) < 0:
+        """The part of the text so far that can be released now, with the secret masked."""
+        secret = self._secret
+        # most pieces hold neither the secret nor its first character near their end
+        if (
+            not self._held
+            and not self._shown
+            and text.find(secret[0], 1 - len(secret)) < 0
+            and secret not in text
+        ):
             return text
-        held = _partial_length(text, self._secret)
-        if held:
-            text, self._held = text[:-held], text[-held:]
-        return text
+        buffer = self._shown + self._held + text
+        released = len(self._shown)  # buffer[:released] is out already
+        out: list[str] = []
+        start = 0
+        while (found := buffer.find(secret, start)) >= 0:
+            out.append(buffer[released:found])  # empty when the secret began in the shown part
+            out.append(self._mask)
+            released = start = found + len(secret)
+        partial = _partial_length(buffer[start:], secret)
+        held = min(partial, len(buffer) - released) if partial >= MIN_HOLD else 0
+        cut = len(buffer) - held
+        out.append(buffer[released:cut])
+        self._held = buffer[cut:]
+        self._shown = buffer[len(buffer) - partial : cut]
+        return "".join(out)
 
     def flush(self) -> str:
         """Whatever is held back (it was not the secret after all)."""
-        held, self._held = self._held, ""
+        held, self._held, self._shown = self._held, "", ""
         return held
 
 
