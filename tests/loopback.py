@@ -66,6 +66,8 @@ class Response:
     stall_seconds: float = 0.0
     raw: bytes | None = None
     build: Callable[[RecordedRequest], Response] | None = None
+    # parts made while the response is written (chunked), for bodies too big to hold
+    source: Callable[[], Iterable[bytes]] | None = None
 
 
 # ---------------------------------------------------------------------------- builders
@@ -110,6 +112,32 @@ def drop(after_events: Sequence[str]) -> Response:
 def stall(after_events: Sequence[str], seconds: float) -> Response:
     """Send these events, then hold the connection open without sending anything."""
     return replace(sse(after_events), ending="stall", stall_seconds=seconds)
+
+
+def keepalives(
+    before: Sequence[str],
+    seconds: float,
+    *,
+    every: float = 0.02,
+    comment: str = ": OPENROUTER PROCESSING",
+) -> Response:
+    """Send ``before``, then only keep-alives for about ``seconds``, one every ``every`` s.
+
+    A keep-alive is ``comment`` (``""``: an empty ``data:`` event). The stream then ends
+    without a finish.
+    """
+    count = max(1, round(seconds / every))
+    return replace(sse([*before, *[comment] * count]), delay=every)
+
+
+def generated(
+    parts: Callable[[], Iterable[bytes]],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A chunked event stream whose body parts ``parts()`` makes while it is being sent."""
+    return Response(status=status, headers=_merge_headers(SSE_HEADERS, headers), source=parts)
 
 
 def raw(data: bytes) -> Response:
@@ -442,7 +470,8 @@ class LoopbackServer:
                 return False
             writer.write(_head(response))
             await writer.drain()
-            for index, part in enumerate(response.parts):
+            parts = response.parts if response.source is None else response.source()
+            for index, part in enumerate(parts):
                 wait = response.first_delay if index == 0 else response.delay
                 if wait:
                     await asyncio.sleep(wait)

@@ -5,21 +5,31 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing, asynccontextmanager
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
-from httpx_sse import EventSource, SSEError, aconnect_sse
+from httpx_sse import EventSource, aconnect_sse
 
 from app import __version__
-from app.api._errors import APIError, ProtocolError, ServerError, StreamInterrupted
+from app.api._errors import (
+    APIError,
+    BadRequestError,
+    ProtocolError,
+    ServerError,
+    StreamInterrupted,
+)
+from app.api._event_stream import MAX_EVENT_CHARS, EventReader, size_text
 from app.api._events import Completion, ModelInfo, StreamEvent, model_from_listing
 from app.api._failures import Failure, connect_failure, read_failure
 from app.api._http_errors import error_from_response, parse_retry_after, shorten
+from app.api._secrets import mask_secret, url_secrets
+from app.api._secrets import redact as redact  # re-exported: app.api.redact lives here
 from app.api._sse import (
+    MAX_REPLY_CHARS,
     StreamDecoder,
     clean_surrogates,
     completion_events,
@@ -31,9 +41,14 @@ from app.api._sse import (
 
 DEFAULT_BASE_URL = "https://ai.hackclub.com/proxy/v1"
 USER_AGENT = f"hcchat/{__version__}"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# 408 is the server giving up on a slow request: like a gateway timeout, worth another try.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MESSAGE_KEYS = ("role", "content", "name")
 _NOT_PARAMS = frozenset({"model", "messages", "stream", "stream_options"})  # params never override
+# Enough of an error body for its message; the rest is not read.
+MAX_ERROR_BODY = 1024 * 1024
+ENDPOINT_PATH = "/chat/completions"
+ENDPOINT_HINT = f"the base URL should end before {ENDPOINT_PATH}"
 
 FALLBACK_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("qwen/qwen3-32b", "Qwen: Qwen3 32B"),
@@ -55,9 +70,15 @@ RetryHook = Callable[[int, float, APIError], None]
 class ChatClient:
     """A client for one OpenAI-compatible endpoint (``base_url`` ends before ``/chat/completions``).
 
-    Attempts are retried only before the first byte of a successful response: on 429, on 500,
-    502, 503 and 504, and when the connection could not be made. ``on_retry`` is called with
-    ``(attempt that failed, seconds to wait, error)`` before each wait.
+    Attempts are retried only before the first byte of a successful response: on 408 and 429,
+    on 500, 502, 503 and 504, and when the connection could not be made. ``on_retry`` is called
+    with ``(attempt that failed, seconds to wait, error)`` before each wait.
+
+    ``stall_timeout``: a stream that carries nothing but keep-alives (comments, empty events)
+    for this many seconds of waiting is given up with a :class:`TimeoutError` (None: never);
+    ``read_timeout`` cannot catch it because bytes keep arriving. ``max_event_chars`` caps one
+    event and ``max_reply_chars`` a whole reply (content and reasoning) or response body; past
+    a cap the reply fails, keeping the events already yielded.
     """
 
     def __init__(
@@ -71,13 +92,20 @@ class ChatClient:
         max_tries: int = 3,
         backoff: float = 1.0,
         max_retry_wait: float = 60.0,
+        stall_timeout: float | None = 120.0,
+        max_event_chars: int = MAX_EVENT_CHARS,
+        max_reply_chars: int = MAX_REPLY_CHARS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.max_tries = max(1, max_tries)
         self.backoff = backoff
         self.max_retry_wait = max_retry_wait
+        self.stall_timeout = stall_timeout
+        self.max_event_chars = max_event_chars
+        self.max_reply_chars = max_reply_chars
         self.on_retry: RetryHook | None = None
         self._api_key = api_key.strip() if api_key and api_key.strip() else None
+        self._url_secrets = url_secrets(self.base_url)
         # Models seen to emit a bare </think>: their chat template opens the block in the prompt.
         self._reasoning_first_models: set[str] = set()
         self._connect_timeout = connect_timeout
@@ -130,9 +158,12 @@ class ChatClient:
                         yield event
                     return
                 decoder = StreamDecoder(
-                    reasoning_first=model in self._reasoning_first_models, asked_model=model
+                    reasoning_first=model in self._reasoning_first_models,
+                    asked_model=model,
+                    secret=self._api_key,
+                    max_reply_chars=self.max_reply_chars,
                 )
-                async with aclosing(self._read_events(source, decoder)) as events:
+                async with aclosing(self._read_events(source.response, decoder)) as events:
                     async for event in events:
                         yield event
                 self._learn_think_style(model, decoder)
@@ -158,7 +189,7 @@ class ChatClient:
                 body = await self._read_body(response)
                 data = _json_body(body, response, what="reply")
                 self._raise_for_error_object(data, response, body)
-                return parse_completion(data)
+                return self._masked(parse_completion(data))
         except APIError as error:
             self._redacted(error)
             raise
@@ -186,9 +217,28 @@ class ChatClient:
     # ------------------------------------------------------------------ request parts
 
     def _redacted(self, error: APIError) -> None:
-        """Mask the key in ``error``'s message: servers have been known to repeat it there."""
-        error.message = redact(error.message, self._api_key)
-        error.args = (error.message,)
+        """Mask the key and the URL's credentials in ``error``'s message, and add a hint.
+
+        Servers have been known to repeat the key in their error text, and an exception's
+        text may name the URL it was for.
+        """
+        message = redact(error.message, self._api_key, others=self._url_secrets)
+        if (
+            self.base_url.endswith(ENDPOINT_PATH)
+            and isinstance(error, (BadRequestError, ProtocolError))
+            and ENDPOINT_HINT not in message
+        ):
+            message = f"{message.rstrip('.')} ({ENDPOINT_HINT})."
+        error.message = message
+        error.args = (message,)
+
+    def _masked(self, completion: Completion) -> Completion:
+        """``completion`` with the key masked where the server repeated it."""
+        return replace(
+            completion,
+            content=mask_secret(completion.content, self._api_key),
+            reasoning=mask_secret(completion.reasoning, self._api_key),
+        )
 
     def _headers(self, *, json: bool = False) -> dict[str, str]:
         """Fresh headers for one request (aconnect_sse adds to the dict it is given)."""
@@ -260,7 +310,7 @@ class ChatClient:
         status = response.status_code
         if 200 <= status < 300:
             return None
-        body = await response.aread()
+        body = await self._read_body(response, MAX_ERROR_BODY, cut=True)
         error = error_from_response(
             status, response.headers, body, has_key=self._api_key is not None
         )
@@ -292,12 +342,22 @@ class ChatClient:
             self._reasoning_first_models.discard(model)
 
     async def _read_events(
-        self, source: EventSource, decoder: StreamDecoder
+        self, response: httpx.Response, decoder: StreamDecoder
     ) -> AsyncGenerator[StreamEvent, None]:
+        reader = EventReader(
+            response.aiter_text(),
+            max_event_chars=self.max_event_chars,
+            stall_timeout=self.stall_timeout,
+        )
         try:
-            async with aclosing(source.aiter_sse()) as sse_events:
+            async with aclosing(reader.events()) as sse_events:
                 async for sse in sse_events:
-                    for event in decoder.feed(sse.data, sse.event):
+                    progress = decoder.received_chars
+                    events = decoder.feed(sse.data, sse.event)
+                    # keep-alives (comments, empty events, chunks without text) don't count
+                    if events or decoder.received_chars != progress:
+                        reader.alive()
+                    for event in events:
                         yield event
                     if decoder.error is not None:
                         raise decoder.error
@@ -307,7 +367,7 @@ class ChatClient:
             for event in decoder.flush():
                 yield event
             raise
-        except (SSEError, httpx.HTTPError) as exc:
+        except httpx.HTTPError as exc:
             for event in decoder.flush():
                 yield event
             raise read_failure(exc, self._read_timeout) from exc
@@ -318,11 +378,30 @@ class ChatClient:
                 raise StreamInterrupted("The connection closed before the reply finished.")
             raise StreamInterrupted("The server closed the stream without sending a reply.")
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
+    async def _read_body(
+        self, response: httpx.Response, limit: int | None = None, *, cut: bool = False
+    ) -> bytes:
+        """The body, decoded (gzip …), up to ``limit`` bytes (``max_reply_chars`` if None).
+
+        Past the limit: the body cut there when ``cut``, else a :class:`ProtocolError`.
+        """
+        limit = self.max_reply_chars if limit is None else limit
+        pieces: list[bytes] = []
+        size = 0
         try:
-            return await response.aread()
+            async for piece in response.aiter_bytes():
+                if size + len(piece) > limit:
+                    if cut:
+                        pieces.append(piece[: limit - size])
+                        break
+                    raise ProtocolError(
+                        f"The server's answer is larger than {size_text(limit)}; it was not read."
+                    )
+                size += len(piece)
+                pieces.append(piece)
         except httpx.HTTPError as exc:
             raise read_failure(exc, self._read_timeout) from exc
+        return b"".join(pieces)
 
     async def _unstreamed_reply(self, response: httpx.Response) -> list[StreamEvent]:
         """Events from a 2xx answer to a streaming request that is not an event stream."""
@@ -334,7 +413,7 @@ class ChatClient:
             data = None
         if is_completion(data):
             # Some servers ignore "stream": true and answer with the whole completion.
-            return completion_events(parse_completion(data))
+            return completion_events(self._masked(parse_completion(data)))
         self._raise_for_error_object(data, response, body)
         if not body.strip():
             raise ProtocolError(
@@ -391,24 +470,6 @@ def _models(items: list[Any]) -> list[ModelInfo]:
         seen.add(model_id)
         models.append(model_from_listing(item))
     return models
-
-
-_TOKEN = re.compile(r"\bsk-[A-Za-z0-9][A-Za-z0-9_-]{7,}")
-
-
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with the API key and anything that looks like one (``sk-…``) masked."""
-    if secret and secret.strip():
-        secret = secret.strip()
-        text = text.replace(secret, _mask(secret))
-    return _TOKEN.sub(lambda found: _mask(found.group()), text)
-
-
-def _mask(token: str) -> str:
-    """``sk-…<last 4>`` for a long ``sk-`` key, ``[redacted]`` for anything else."""
-    if token.startswith("sk-") and len(token) >= 16:
-        return f"sk-…{token[-4:]}"
-    return "[redacted]"
 
 
 def _clean(value: object) -> object:

@@ -18,6 +18,7 @@ from app.api._errors import (
     TimeoutError,
 )
 from app.api._http_errors import shorten
+from app.api._secrets import hide_userinfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,8 @@ def connect_failure(
     Only connection failures are retryable: after the request was sent, the model may have
     started (and billed) a reply.
     """
-    host = urlsplit(base_url).netloc or base_url
+    # Name the host, never the user and password a URL may carry before it.
+    host = urlsplit(base_url).netloc.rpartition("@")[2] or hide_userinfo(base_url)
     error: APIError
     retryable = False
     match exc:
@@ -57,7 +59,9 @@ def connect_failure(
         case httpx.TimeoutException():
             error = TimeoutError(f"The request to {host} timed out ({type(exc).__name__}).")
         case httpx.UnsupportedProtocol() | httpx.InvalidURL():
-            error = ConnectError(f"The base URL {base_url!r} is not a valid http(s) URL: {exc}")
+            error = ConnectError(
+                f"The base URL {hide_userinfo(base_url)!r} is not a valid http(s) URL: {exc}"
+            )
         case httpx.ProxyError():
             error = ConnectError(f"The HTTP proxy failed: {_detail(exc)}")
         case httpx.NetworkError() | httpx.RemoteProtocolError():

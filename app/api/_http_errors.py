@@ -20,6 +20,7 @@ from app.api._errors import (
     BudgetError,
     RateLimitError,
     ServerError,
+    TimeoutError,
 )
 from app.api._sse import describe_error
 
@@ -55,6 +56,10 @@ def error_from_response(
             f"Rate limited: try again in {format_wait(retry_after)} ({message})",
             status=status,
             retry_after=retry_after,
+        )
+    if status == 408:
+        return TimeoutError(
+            f"The server timed out waiting for the request: {message}", status=status
         )
     if status >= 500:
         return ServerError(f"The server failed: {message}", status=status)

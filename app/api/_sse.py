@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.api._errors import ProtocolError, StreamInterrupted
+from app.api._event_stream import MB, size_text
 from app.api._events import (
     Completion,
     ContentDelta,
@@ -18,9 +19,13 @@ from app.api._events import (
     StreamEvent,
     Usage,
 )
+from app.api._secrets import StreamMask
 from app.api._think import Part, ThinkSplitter, split_think
 
 DONE = "[DONE]"
+MAX_REPLY_CHARS = 64 * MB
+# TOML integers are signed 64-bit: a count beyond that could not be saved.
+MAX_COUNT = 2**63 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -35,21 +40,30 @@ def clean_surrogates(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-class _SurrogatePairs:
-    """Rejoins a surrogate pair that two chunks split, and cleans what it lets through."""
+class _TextChannel:
+    """One stream of text (content or reasoning) on its way out, whatever the chunks cut.
 
-    def __init__(self) -> None:
+    It rejoins a surrogate pair that two chunks split and cleans what it lets through, then
+    masks the API key, holding back an end that could be the key's beginning.
+    """
+
+    def __init__(self, secret: str | None) -> None:
         self._held = ""
+        self._mask = StreamMask(secret) if secret else None
 
     def feed(self, text: str) -> str:
-        text, self._held = self._held + text, ""
-        if text and "\ud800" <= text[-1] <= "\udbff":  # a high surrogate: its pair may follow
+        if self._held:
+            text, self._held = self._held + text, ""
+        if "\ud800" <= text[-1] <= "\udbff":  # a high surrogate: its pair may follow
             text, self._held = text[:-1], text[-1]
-        return clean_surrogates(text)
+        text = clean_surrogates(text)
+        return self._mask.feed(text) if self._mask is not None and text else text
 
     def flush(self) -> str:
-        held, self._held = self._held, ""
-        return clean_surrogates(held)
+        held, self._held = clean_surrogates(self._held), ""
+        if self._mask is None:
+            return held
+        return self._mask.feed(held) + self._mask.flush() if held else self._mask.flush()
 
 
 class StreamDecoder:
@@ -63,9 +77,19 @@ class StreamDecoder:
     ``reasoning_first``: the model is known to omit ``<think>`` (see :mod:`app.api._think`).
     ``asked_model``: the model requested; the first chunk naming another one yields a
     :class:`ServedModel`.
+    ``secret``: the API key, masked wherever a server repeats it in the reply.
+    ``max_reply_chars``: past this much content and reasoning, :meth:`feed` raises
+    :class:`StreamInterrupted` (the text before the chunk that crossed it has been returned).
     """
 
-    def __init__(self, *, reasoning_first: bool = False, asked_model: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        reasoning_first: bool = False,
+        asked_model: str | None = None,
+        secret: str | None = None,
+        max_reply_chars: int = MAX_REPLY_CHARS,
+    ) -> None:
         self.done = False
         self.asked_model = asked_model
         self.served_model: str | None = None
@@ -73,9 +97,12 @@ class StreamDecoder:
         self.error: StreamInterrupted | None = None
         self.received_text = False
         self.reasoning_first = reasoning_first
+        # content and reasoning characters received; how far the reply has progressed
+        self.received_chars = 0
+        self.max_reply_chars = max_reply_chars
         self._splitter = ThinkSplitter(reasoning_first=reasoning_first)
-        self._content_pairs = _SurrogatePairs()
-        self._reasoning_pairs = _SurrogatePairs()
+        self._content = _TextChannel(secret)
+        self._reasoning = _TextChannel(secret)
 
     @property
     def saw_untagged_reasoning(self) -> bool:
@@ -116,10 +143,10 @@ class StreamDecoder:
     def flush(self) -> list[StreamEvent]:
         """Release whatever the ``<think>`` splitter (or a split surrogate pair) holds back."""
         events: list[StreamEvent] = []
-        reasoning = self._reasoning_pairs.flush()
+        reasoning = self._reasoning.flush()
         if reasoning:
             events.append(ReasoningDelta(reasoning))
-        content = self._content_pairs.flush()
+        content = self._content.flush()
         parts = self._splitter.feed(content) if content else []
         return events + _events_of([*parts, *self._splitter.flush()])
 
@@ -143,15 +170,18 @@ class StreamDecoder:
         delta = choice.get("delta")
         if isinstance(delta, Mapping):
             reasoning = reasoning_text(delta)
+            content = delta.get("content")
+            if not isinstance(content, str):
+                content = ""
+            self._count(len(reasoning) + len(content))
             if reasoning:
                 self.received_text = True
-                reasoning = self._reasoning_pairs.feed(reasoning)
+                reasoning = self._reasoning.feed(reasoning)
                 if reasoning:
                     events.append(ReasoningDelta(reasoning))
-            content = delta.get("content")
-            if isinstance(content, str) and content:
+            if content:
                 self.received_text = True
-                content = self._content_pairs.feed(content)
+                content = self._content.feed(content)
                 if content:
                     events.extend(_events_of(self._splitter.feed(content)))
         reason = choice.get("finish_reason")
@@ -168,6 +198,15 @@ class StreamDecoder:
         events.extend(self.flush())
         events.append(Finish(reason))
         return events
+
+    def _count(self, chars: int) -> None:
+        """Add ``chars`` to the reply's size; raise before it grows past the cap."""
+        if self.received_chars + chars > self.max_reply_chars:
+            raise StreamInterrupted(
+                f"The reply grew larger than {size_text(self.max_reply_chars)}; "
+                "it was stopped there."
+            )
+        self.received_chars += chars
 
 
 def _parse_chunk(text: str) -> dict[str, Any]:
@@ -239,13 +278,19 @@ def reasoning_text(part: Mapping[str, Any]) -> str:
 
 
 def parse_usage(value: object) -> Usage | None:
-    """Token counts from a ``usage`` object, or None when it holds none."""
+    """Token counts from a ``usage`` object, or None when it holds none.
+
+    A count that is negative or too large for a 64-bit integer (which TOML, and so the session
+    file, cannot hold) is left out as if the server had not sent it.
+    """
     if not isinstance(value, Mapping):
         return None
     counts = {
         key: count
         for key in ("prompt_tokens", "completion_tokens", "total_tokens")
-        if isinstance(count := value.get(key), int) and not isinstance(count, bool)
+        if isinstance(count := value.get(key), int)
+        and not isinstance(count, bool)
+        and 0 <= count <= MAX_COUNT
     }
     if not counts:
         return None
@@ -258,13 +303,8 @@ def parse_usage(value: object) -> Usage | None:
         cost_details = {
             str(key): number for key, item in details.items() if (number := _usd(item)) is not None
         } or None
-    return Usage(
-        prompt,
-        completion,
-        counts.get("total_tokens", prompt + completion),
-        cost=cost,
-        cost_details=cost_details,
-    )
+    total = counts.get("total_tokens", min(prompt + completion, MAX_COUNT))
+    return Usage(prompt, completion, total, cost=cost, cost_details=cost_details)
 
 
 def _usd(value: object) -> float | None:
