@@ -84,6 +84,8 @@ COMMANDS: tuple[Command, ...] = (
             help="copy the message"),
     Command("message.code", "Copy code", "copy_code", "message", "b", title="Copy a code block",
             help="copy its next code block (each press moves to the following one)"),
+    Command("message.wrap", "Wrap code", "wrap", "message", "w", title="Wrap or cut code lines",
+            help="wrap its long code lines, or cut them at the edge (a toggle)"),
     Command("message.previous", "Older version", "version(-1)", "message", "left",
             help="show the reply's older version"),
     Command("message.next", "Newer version", "version(1)", "message", "right",

@@ -116,6 +116,7 @@ class MessageView(Vertical, can_focus=True):
         self.message = message
         self.index = index
         self.code_cursor = -1
+        self.wrap_code = True  # long code lines wrap (``w`` cuts them instead)
         self.hibernating = False
         self.sleep_height = 0  # the height it had when it went to sleep
 
@@ -161,6 +162,14 @@ class MessageView(Vertical, can_focus=True):
     def action_copy_code(self) -> None:
         """Ask the screen to copy this message's next code block."""
         self.post_message(self.CopyCode(self))
+
+    def action_wrap(self) -> None:
+        """Wrap this message's long code lines, or cut them at the right edge (a toggle)."""
+        self.wrap_code = not self.wrap_code
+        for body in self.query(MarkdownBody):
+            body.wrap_code = self.wrap_code
+        shown = "wrap" if self.wrap_code else "are cut at the edge (→)"
+        self.notify(f"Long code lines {shown} in this message.", markup=False)
 
     def action_version(self, step: int) -> None:
         """Ask the screen to show an older (-1) or newer (1) version."""
@@ -254,9 +263,11 @@ class ReplyView(MessageView):
             collapsed = not self._reasoning_open
             with Collapsible(title="Reasoning", collapsed=collapsed, classes="reasoning") as block:
                 block.display = bool(reasoning)
-                yield MarkdownBody(shown_text(reasoning), classes="reasoning-body")
+                yield MarkdownBody(
+                    shown_text(reasoning), classes="reasoning-body", wrap_code=self.wrap_code
+                )
         body = "" if self.streaming else shown_text(self.message.content)
-        yield MarkdownBody(body, classes="message-body")
+        yield MarkdownBody(body, classes="message-body", wrap_code=self.wrap_code)
         # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
         # everything under it.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
