@@ -39,7 +39,7 @@ class MarkdownChunk(Widget):
         "md-h1", "md-h2", "md-h3", "md-h4", "md-h5", "md-h6",
         "md-h1-fill", "md-h2-fill", "md-h4-fill", "md-h5-fill", "md-h6-fill",
         "md-hr", "md-quote", "md-quote-border", "md-bullet", "md-fence", "md-code-inline",
-        "md-table-header", "md-table-lines", "md-fence-mark",
+        "md-table-header", "md-table-lines", "md-fence-mark", "md-math",
     }  # fmt: skip
 
     # The look of Textual's Markdown widget (textual/widgets/_markdown.py), block by block.
@@ -123,6 +123,9 @@ class MarkdownChunk(Widget):
         }
         & > .md-fence-mark {
             color: $text-muted;
+        }
+        & > .md-math {
+            color: $text-accent;
         }
         &:dark > .md-code-inline {
             background: $warning 10%;

@@ -41,6 +41,7 @@ MARGINS = {
     "bullet_list": (0, 1),
     "ordered_list": (0, 1),
     "fence": (1, 1),
+    "math": (1, 1),
     "table": (0, 1),
 }
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
@@ -135,6 +136,9 @@ def layout_block(
         return Box(
             fence_lines(block.token, width, cache.code, wrap_code=cache.wrap_code), top, bottom
         )
+    if kind == "math":
+        assert block.token is not None
+        return Box(_math(block.token.content, width), top, bottom)
     if kind == "blockquote":
         return Box(_quote(block, width, cache, in_list), top, bottom)
     if kind in ("bullet_list", "ordered_list"):
@@ -154,6 +158,17 @@ def _heading(block: Block, width: int) -> list[Content]:
         lines = [line.center(width) for line in lines]
     # the others fill the width with their background (but not their text style)
     return [pad(line, width).stylize_before(f"{style}-fill") for line in lines]
+
+
+def _math(source: str, width: int) -> list[Content]:
+    """Display math: each line of the formula as text, centred."""
+    from app.ui.markdown._math import latex_to_text
+
+    lines: list[Content] = []
+    for part in source.strip().split("\\\\") if "\\\\" in source else [source]:
+        formula = Content.styled(latex_to_text(part), ".md-math")
+        lines.extend(line.center(width) for line in wrap(formula, width))
+    return lines
 
 
 def _boxed(box: Box) -> Box:

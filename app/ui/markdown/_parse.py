@@ -27,11 +27,25 @@ _SPACES = re.compile(r"\s+")
 def safe_markdown_parser() -> MarkdownIt:
     """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible.
 
-    One instance serves every chunk and every cut: parsing keeps no state in it.
+    It finds LaTeX math: ``$...$`` and ``\\(...\\)`` inline, ``$$...$$`` and ``\\[...\\]``
+    as a block. A ``$`` next to a space or a digit does not open or close math, so prices
+    (``$5 and $10``) and ``$ HOME`` stay text (``inline_content`` leaves out more). One
+    instance serves every chunk and every cut: parsing keeps no state in it.
     """
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.texmath import texmath_plugin
 
-    return MarkdownIt("gfm-like", {"html": False})
+    parser = MarkdownIt("gfm-like", {"html": False})
+    parser.use(
+        dollarmath_plugin,
+        allow_space=False,
+        allow_digits=False,
+        allow_labels=False,
+        allow_blank_lines=False,
+        double_inline=True,
+    )
+    return parser.use(texmath_plugin, delimiters="brackets")
 
 
 @dataclass(slots=True)
@@ -84,6 +98,8 @@ def parse_blocks(text: str) -> list[Block]:
             stack[-1].inline = token
         elif kind in ("fence", "code_block"):
             stack[-1].children.append(Block("fence", token, source=source))
+        elif kind in ("math_block", "math_block_eqno"):
+            stack[-1].children.append(Block("math", token, source=source))
         elif kind == "hr":
             stack[-1].children.append(Block("hr", token, source=source))
         elif kind.endswith("_open"):
@@ -106,6 +122,22 @@ def parse_blocks(text: str) -> list[Block]:
     return root.children
 
 
+_CLOSING = {"\\(": "\\)", "\\[": "\\]"}
+
+
+def _closing(markup: str) -> str:
+    return _CLOSING.get(markup, markup)
+
+
+def _looks_like_math(token: Token, following: Token | None) -> bool:
+    """Whether a ``$...$`` the parser found is a formula, not shell text (``$HOME/$PATH``):
+    its closing ``$`` is not right before a letter or a digit."""
+    if token.markup != "$":
+        return True
+    after = following.content[:1] if following is not None and following.type == "text" else ""
+    return not after.isalnum()
+
+
 def inline_content(token: Token | None) -> Content:
     """An inline token (the text of a paragraph, heading or cell) as styled text."""
     if token is None or token.children is None:
@@ -125,9 +157,20 @@ def inline_content(token: Token | None) -> Content:
             style, start = opened.pop()
             spans.append(Span(start, position, style))
 
-    for child in token.children:
+    children = token.children
+    for number, child in enumerate(children):
         kind = child.type
-        if kind == "text":
+        if kind in ("math_inline", "math_inline_double"):
+            following = children[number + 1] if number + 1 < len(children) else None
+            if _looks_like_math(child, following):
+                from app.ui.markdown._math import latex_to_text
+
+                start = position
+                add(latex_to_text(child.content))
+                spans.append(Span(start, position, ".md-math"))
+            else:
+                add(_SPACES.sub(" ", f"{child.markup}{child.content}{_closing(child.markup)}"))
+        elif kind == "text":
             add(_SPACES.sub(" ", child.content))
         elif kind == "hardbreak":
             add("\n")
