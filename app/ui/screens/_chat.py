@@ -355,6 +355,25 @@ class ChatScreen(ChatCommands):
     def on_unmount(self) -> None:
         self.stop_reply(CLOSED)
 
+    def action_scroll_page(self, step: int) -> None:
+        """Scroll the conversation a page up (-1) or down (1), wherever the focus is."""
+        conversation = self.query_one(Conversation)
+        if step < 0:
+            conversation.release_anchor()
+            conversation.scroll_page_up(animate=False)
+        else:
+            conversation.scroll_page_down(animate=False)
+
+    def action_scroll_to(self, end: int) -> None:
+        """Scroll to the start (0) or the end (1) of the conversation; the end follows a reply."""
+        conversation = self.query_one(Conversation)
+        if end:
+            conversation.scroll_end(animate=False)
+            conversation.anchor()
+        else:
+            conversation.release_anchor()
+            conversation.scroll_home(animate=False)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return True if self.streaming or self.editing is not None else None
