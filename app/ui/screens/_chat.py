@@ -59,6 +59,9 @@ if TYPE_CHECKING:
 # with pages of 5, 101-118 ms with pages of 10).
 FIRST_PAGE = 10
 PAGE = 5
+# A reply that has had no text for this many seconds says so, with the count, in its footer and
+# the status line: a stall shows long before the read timeout ends it.
+QUIET_AFTER = 3.0
 # The longest the streaming worker runs without letting other tasks (keys, frames) in.
 STREAM_SLICE = 0.015
 
@@ -123,7 +126,14 @@ class ChatScreen(ChatCommands):
         builder = self.reply
         stats: list[str] = []
         if builder is not None:
-            if builder.first_token is None:
+            quiet = builder.quiet()
+            if self.reply_view is not None:
+                self.reply_view.show_quiet(quiet if quiet >= QUIET_AFTER else None)
+            if quiet >= QUIET_AFTER:
+                if builder.first_token is not None:
+                    stats.append(f"~{builder.deltas} tokens")
+                stats.append(f"waiting for the server · {quiet:.0f} s")
+            elif builder.first_token is None:
                 stats.append(f"waiting {builder.waiting():.1f} s")
             else:
                 stats.append(f"~{builder.deltas} tokens")

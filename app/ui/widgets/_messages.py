@@ -249,6 +249,7 @@ class ReplyView(MessageView):
         self._wrote_content = False
         self._streamed = {"content": 0, "reasoning": 0}
         self._reasoning_open = False  # kept while hibernating
+        self._quiet = False  # the footer says how long the stream has had no text
         self._flush_lock = asyncio.Lock()
 
     def header_text(self) -> str:
@@ -308,6 +309,20 @@ class ReplyView(MessageView):
     async def on_mount(self) -> None:
         if self.streaming:
             self.query_one(".message-footer", Static).update(Content("waiting for the model…"))
+
+    def show_quiet(self, seconds: float | None) -> None:
+        """Say in the footer how long the stream has had no text (None: it has some again)."""
+        if not self.streaming or self.hibernating:
+            return
+        footer = self.query_one(".message-footer", Static)
+        if seconds is not None:
+            self._quiet = True
+            footer.update(Content(f"waiting for the server · {seconds:.0f} s"))
+        elif self._quiet:
+            self._quiet = False
+            reasoning = self.reasoning_block.display
+            text = "…" if self._wrote_content else "thinking…" if reasoning else "waiting…"
+            footer.update(Content(text))
 
     def write(self, text: str) -> None:
         """Queue a piece of the answer for display."""
