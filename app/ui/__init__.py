@@ -9,9 +9,17 @@ if TYPE_CHECKING:
 
 
 def run_app(
-    settings: Settings, *, session_id: str | None = None, resume_latest: bool = False
+    settings: Settings,
+    *,
+    session_id: str | None = None,
+    resume_latest: bool = False,
+    model: str | None = None,
 ) -> int:
-    """Run the full-screen app until the user quits; returns the exit code."""
+    """Run the full-screen app until the user quits; returns the exit code.
+
+    ``model``: the model asked for on the command line; a reopened session's next replies
+    come from it (as in pipe mode), and the switch is saved with the next message.
+    """
     from app.store import SessionStore
     from app.ui._app import HCChatApp
 
@@ -23,5 +31,7 @@ def run_app(
         latest = store.latest()
         if latest is not None:
             session = store.load(latest.id)
+    if session is not None and model is not None:
+        session.model = settings.model
     app = HCChatApp(settings, session=session, store=store, idle_gc=True)
     return app.run() or 0
