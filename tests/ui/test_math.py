@@ -65,11 +65,18 @@ def test_inline_math_with_dollars_and_parentheses_is_rendered():
         "Run echo $HOME/$PATH now.",
         "Set PATH=$PATH:$HOME/bin please.",
         "The code `$x^2$` is shell.",
+        "It costs $10; your shell has `$HOME` set.",
     ],
 )
 def test_text_that_only_looks_like_math_is_left_alone(markdown):
     assert _text(markdown) == [markdown.replace("`", "")]
     assert _math_spans(markdown) == []
+
+
+def test_a_code_span_after_a_lone_dollar_stays_code():
+    [line] = layout_markdown("It costs $10; your shell has `$HOME` set.", 80)[:1]
+    code = [line.plain[s.start : s.end] for s in line.spans if s.style == ".md-code-inline"]
+    assert code == ["$HOME"]
 
 
 def test_math_in_a_code_block_is_left_alone():

@@ -124,6 +124,9 @@ class MarkdownChunk(Widget):
         & > .md-fence-mark {
             color: $text-muted;
         }
+        &:light > .md-fence-mark {
+            color: $text-secondary;
+        }
         & > .md-math {
             color: $text-accent;
         }

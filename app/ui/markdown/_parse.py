@@ -15,7 +15,10 @@ from textual.content import Content, Span
 from textual.style import Style
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
 
 # Textual's bullets, by depth of unordered lists.
@@ -28,24 +31,49 @@ def safe_markdown_parser() -> MarkdownIt:
     """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible.
 
     It finds LaTeX math: ``$...$`` and ``\\(...\\)`` inline, ``$$...$$`` and ``\\[...\\]``
-    as a block. A ``$`` next to a space or a digit does not open or close math, so prices
-    (``$5 and $10``) and ``$ HOME`` stay text (``inline_content`` leaves out more). One
-    instance serves every chunk and every cut: parsing keeps no state in it.
+    as a block (``_inline_dollar_math`` says which ``$`` pairs are math). One instance serves
+    every chunk and every cut: parsing keeps no state in it.
     """
     from markdown_it import MarkdownIt
-    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.dollarmath.index import math_block_dollar
     from mdit_py_plugins.texmath import texmath_plugin
 
     parser = MarkdownIt("gfm-like", {"html": False})
-    parser.use(
-        dollarmath_plugin,
-        allow_space=False,
-        allow_digits=False,
-        allow_labels=False,
-        allow_blank_lines=False,
-        double_inline=True,
+    parser.inline.ruler.before("escape", "math_inline", _inline_dollar_math())
+    parser.block.ruler.before(
+        "fence",
+        "math_block",
+        math_block_dollar(allow_labels=False, label_normalizer=None, allow_blank_lines=False),
     )
     return parser.use(texmath_plugin, delimiters="brackets")
+
+
+def _inline_dollar_math() -> Callable[[StateInline, bool], bool]:
+    """The ``$...$`` rule of mdit-py-plugins' dollarmath, stricter about what is math.
+
+    A ``$`` next to a space or a digit (``$5 and $10``, ``$ x $``) does not open or close math,
+    as there; nor does a pair whose closing ``$`` comes right before a letter or a digit
+    (``$HOME/$PATH``), or with a backtick between (``$10 and `$HOME` ``): the text is then read
+    as if the first ``$`` were a plain character, so code spans after it stay code.
+    """
+    from mdit_py_plugins.dollarmath.index import math_inline_dollar
+
+    rule = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)
+
+    def checked(state: StateInline, silent: bool) -> bool:
+        start, tokens, pending, level = state.pos, len(state.tokens), state.pending, state.level
+        if not rule(state, silent):
+            return False
+        matched = state.src[start : state.pos]
+        after = state.src[state.pos : state.pos + 1]
+        if "`" not in matched and not after.isalnum():
+            return True
+        state.pos, state.pending, state.pendingLevel = start, pending, level
+        del state.tokens[tokens:]
+        del state.tokens_meta[tokens:]
+        return False
+
+    return checked
 
 
 @dataclass(slots=True)
@@ -122,22 +150,6 @@ def parse_blocks(text: str) -> list[Block]:
     return root.children
 
 
-_CLOSING = {"\\(": "\\)", "\\[": "\\]"}
-
-
-def _closing(markup: str) -> str:
-    return _CLOSING.get(markup, markup)
-
-
-def _looks_like_math(token: Token, following: Token | None) -> bool:
-    """Whether a ``$...$`` the parser found is a formula, not shell text (``$HOME/$PATH``):
-    its closing ``$`` is not right before a letter or a digit."""
-    if token.markup != "$":
-        return True
-    after = following.content[:1] if following is not None and following.type == "text" else ""
-    return not after.isalnum()
-
-
 def inline_content(token: Token | None) -> Content:
     """An inline token (the text of a paragraph, heading or cell) as styled text."""
     if token is None or token.children is None:
@@ -157,19 +169,14 @@ def inline_content(token: Token | None) -> Content:
             style, start = opened.pop()
             spans.append(Span(start, position, style))
 
-    children = token.children
-    for number, child in enumerate(children):
+    for child in token.children:
         kind = child.type
         if kind in ("math_inline", "math_inline_double"):
-            following = children[number + 1] if number + 1 < len(children) else None
-            if _looks_like_math(child, following):
-                from app.ui.markdown._math import latex_to_text
+            from app.ui.markdown._math import latex_to_text
 
-                start = position
-                add(latex_to_text(child.content))
-                spans.append(Span(start, position, ".md-math"))
-            else:
-                add(_SPACES.sub(" ", f"{child.markup}{child.content}{_closing(child.markup)}"))
+            start = position
+            add(latex_to_text(child.content))
+            spans.append(Span(start, position, ".md-math"))
         elif kind == "text":
             add(_SPACES.sub(" ", child.content))
         elif kind == "hardbreak":
