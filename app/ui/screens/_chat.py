@@ -35,6 +35,8 @@ from app.store import (
     Message,
     ReplyBuilder,
     Session,
+    SessionSummary,
+    StoreError,
     title_from_prompt,
     utc_now,
 )
@@ -44,11 +46,14 @@ from app.ui.widgets import (
     Conversation,
     MessageView,
     PromptArea,
+    RecentSession,
     ReplyView,
     StatusLine,
     SystemMessage,
     UserMessage,
+    WelcomeView,
 )
+from app.ui.widgets._welcome import RECENT, backend_line
 
 if TYPE_CHECKING:
     from app.api import StreamEvent
@@ -104,7 +109,10 @@ class ChatScreen(ChatCommands):
         return self._streaming.view if self._streaming is not None else None
 
     def compose(self) -> ComposeResult:
+        settings = self.hcchat.settings
         yield StatusLine(id="status")
+        backend = backend_line(settings.base_url, demo=settings.demo)
+        yield WelcomeView(backend=backend, keys=settings.keys, id="welcome")
         yield Conversation(id="conversation")
         yield PromptArea(id="prompt")
         yield Footer()
@@ -170,6 +178,32 @@ class ChatScreen(ChatCommands):
             await conversation.mount_all(views)
         conversation.anchor()
         self.update_status()
+        self.show_welcome(not any(m.role != "system" for m in self.session.messages))
+
+    def show_welcome(self, show: bool) -> None:
+        """Show the welcome view (a new, empty session) or hide it; it lists recent sessions."""
+        welcome = self.query_one(WelcomeView)
+        welcome.display = show
+        if show:
+            self._read_recent()
+
+    @work(exclusive=True, group="recent", thread=True, exit_on_error=False)
+    def _read_recent(self) -> None:
+        try:
+            entries = self.hcchat.store.list()
+        except StoreError:
+            return  # the list is a convenience: the browser says what is wrong
+        current = self.session.id
+        recent = [e for e in entries if isinstance(e, SessionSummary) and e.id != current]
+        self.app.call_from_thread(self._show_recent, recent[:RECENT])
+
+    def _show_recent(self, recent: list[SessionSummary]) -> None:
+        self.call_later(self.query_one(WelcomeView).show_recent, recent)
+
+    @on(RecentSession.Chosen)
+    def open_recent(self, event: RecentSession.Chosen) -> None:
+        """Reopen a session listed in the welcome view."""
+        self.hcchat.open_session(event.session_id)
 
     async def open(self, session: Session, highlight: int | None = None) -> None:
         """Show ``session`` (cancelling any reply that streams); optionally mark one message."""
@@ -237,6 +271,7 @@ class ChatScreen(ChatCommands):
         if not self.session.title_locked and not self.session.title:
             self.session.title = title_from_prompt(text) or "Untitled"
         self.save()
+        self.show_welcome(False)
         await self.query_one(Conversation).mount(
             UserMessage(message, index=len(self.session.messages) - 1)
         )
