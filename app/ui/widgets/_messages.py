@@ -315,6 +315,7 @@ class ReplyView(MessageView):
         if not self.streaming or self.hibernating:
             return
         footer = self.query_one(".message-footer", Static)
+        footer.set_class(seconds is not None, "-quiet")
         if seconds is not None:
             self._quiet = True
             footer.update(Content(f"waiting for the server · {seconds:.0f} s"))
