@@ -35,7 +35,6 @@ from app.store import (
     Message,
     ReplyBuilder,
     Session,
-    SessionSummary,
     StoreError,
     title_from_prompt,
     utc_now,
@@ -53,7 +52,7 @@ from app.ui.widgets import (
     UserMessage,
     WelcomeView,
 )
-from app.ui.widgets._welcome import RECENT, backend_line
+from app.ui.widgets._welcome import RECENT, RecentEntry, backend_line
 
 if TYPE_CHECKING:
     from app.api import StreamEvent
@@ -189,15 +188,31 @@ class ChatScreen(ChatCommands):
 
     @work(exclusive=True, group="recent", thread=True, exit_on_error=False)
     def _read_recent(self) -> None:
+        # The newest files by time, loaded one by one: not the store's list, which on a first
+        # run builds the folder's index under a lock the session browser then waits on.
+        store, current = self.hcchat.store, self.session.id
         try:
-            entries = self.hcchat.store.list()
-        except StoreError:
+            files = sorted(
+                store.folder.glob("*.toml"), key=lambda path: path.stat().st_mtime, reverse=True
+            )
+        except OSError:
             return  # the list is a convenience: the browser says what is wrong
-        current = self.session.id
-        recent = [e for e in entries if isinstance(e, SessionSummary) and e.id != current]
+        recent: list[RecentEntry] = []
+        for path in files:
+            if len(recent) == 2 * RECENT:  # some to spare: file times can tie
+                break
+            if path.stem == current:
+                continue
+            try:
+                session = store.load(path.stem)
+            except (StoreError, OSError):
+                continue
+            count = sum(message.role != "system" for message in session.messages)
+            recent.append(RecentEntry(session.id, session.title, session.updated, count))
+        recent.sort(key=lambda entry: (entry.updated, entry.id), reverse=True)
         self.app.call_from_thread(self._show_recent, recent[:RECENT])
 
-    def _show_recent(self, recent: list[SessionSummary]) -> None:
+    def _show_recent(self, recent: list[RecentEntry]) -> None:
         self.call_later(self.query_one(WelcomeView).show_recent, recent)
 
     @on(RecentSession.Chosen)

@@ -4,6 +4,8 @@ latest sessions to reopen."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from textual import events
 from textual.app import ComposeResult
@@ -13,7 +15,6 @@ from textual.message import Message
 from textual.widgets import Static
 
 from app.commands import BY_ID
-from app.store import SessionSummary
 from app.text import fit, one_line
 
 # The keys the welcome view names, by command id (``None``: not a command of the registry).
@@ -26,6 +27,16 @@ MAIN_KEYS: tuple[tuple[str | None, str, str], ...] = (
     ("help", "", "help: every key and slash command"),
 )
 RECENT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RecentEntry:
+    """What the welcome view shows of a recent session."""
+
+    id: str
+    title: str
+    updated: datetime
+    message_count: int  # not counting the system prompt
 
 
 def key_label(key: str) -> str:
@@ -56,7 +67,7 @@ class RecentSession(Static):
             super().__init__()
             self.session_id = session_id
 
-    def __init__(self, summary: SessionSummary, width: int) -> None:
+    def __init__(self, summary: RecentEntry, width: int) -> None:
         when = summary.updated.astimezone().strftime("%Y-%m-%d %H:%M")
         count = f"{summary.message_count} message{'s' if summary.message_count != 1 else ''}"
         tail = f"  {when} · {count}"
@@ -100,7 +111,7 @@ class WelcomeView(Vertical):
             for one, other in zip(left, [*right, ""], strict=False)
         )
 
-    async def show_recent(self, sessions: Sequence[SessionSummary]) -> None:
+    async def show_recent(self, sessions: Sequence[RecentEntry]) -> None:
         """List the latest sessions (up to ``RECENT``), each one click away."""
         box = self.query_one(".welcome-recent", Vertical)
         await box.remove_children()
