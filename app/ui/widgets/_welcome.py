@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from app.commands import BY_ID
-from app.text import fit, one_line
+from app.text import fit, local_time, one_line
 
 # The keys the welcome view names, by command id (``None``: not a command of the registry).
 MAIN_KEYS: tuple[tuple[str | None, str, str], ...] = (
@@ -68,7 +68,7 @@ class RecentSession(Static):
             self.session_id = session_id
 
     def __init__(self, summary: RecentEntry, width: int) -> None:
-        when = summary.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = local_time(summary.updated)
         count = f"{summary.message_count} message{'s' if summary.message_count != 1 else ''}"
         tail = f"  {when} · {count}"
         title = fit(one_line(summary.title or "Untitled", 200), max(10, width - len(tail) - 2))
