@@ -46,3 +46,34 @@ def code_blocks(markdown: str) -> list[str]:
 
     tokens = MarkdownIt("commonmark", {"html": False}).parse(markdown)
     return [token.content for token in tokens if token.type in ("fence", "code_block")]
+
+
+def cells(text: str) -> int:
+    """How many terminal cells ``text`` takes (wide characters take two)."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` cells, ending with an ellipsis if it was cut."""
+    if cells(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+def fit_words(text: str, width: int) -> str:
+    """``text`` cut at a word boundary (a space, or after a comma) to at most ``width`` cells,
+    ending with an ellipsis if it was cut; a first word that does not fit is cut inside."""
+    if cells(text) <= width:
+        return text
+    cut = fit(text, width)[:-1]
+    boundary = cut.rfind(" ")
+    if boundary > 0 and text[len(cut) : len(cut) + 1] != " ":
+        cut = cut[:boundary]
+    cut = cut.rstrip(" ,")
+    return cut + "…" if cut else fit(text, width)

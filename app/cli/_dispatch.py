@@ -136,7 +136,13 @@ def _run_tui(args: argparse.Namespace, settings: Settings) -> int:
         load_session(SessionStore(settings.sessions_dir), args.session)
     from app.ui import run_app
 
-    return run_app(settings, session_id=args.session, resume_latest=args.resume_latest, role=role)
+    return run_app(
+        settings,
+        session_id=args.session,
+        resume_latest=args.resume_latest,
+        role=role,
+        model=args.model,
+    )
 
 
 # --------------------------------------------------------------------------- sessions subcommands

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from app.cli._dispatch import load_session, load_settings, missing_session, read_stdin
 from app.cli._errors import EXIT_OK, CommandError
-from app.text import display_safe, local_time, one_line
+from app.text import cells, display_safe, fit, fit_words, local_time, one_line
 from app.usage import format_cost
 
 if TYPE_CHECKING:
@@ -16,13 +16,24 @@ if TYPE_CHECKING:
     from app.store import Session, SessionStore
 
 TITLE_LENGTH = 60
+SEPARATOR = "  "
+# The narrowest the models and title columns of ``sessions list`` get, however narrow the terminal.
+MIN_MODELS = 8
+MIN_TITLE = 10
 
 
 def list_sessions(store: SessionStore) -> int:
-    """Print a table of readable sessions, then one line per unreadable file."""
+    """Print a table of readable sessions, then one line per unreadable file.
+
+    Every line fits the terminal (``COLUMNS``, else its width): titles are cut with an
+    ellipsis, model lists at a word boundary; nothing wraps.
+    """
+    import shutil
+
     from app.store import SessionSummary
 
     _require_stdout()
+    columns = shutil.get_terminal_size().columns
     entries = store.list()
     summaries = [entry for entry in entries if isinstance(entry, SessionSummary)]
     unreadable = [entry for entry in entries if not isinstance(entry, SessionSummary)]
@@ -38,24 +49,34 @@ def list_sessions(store: SessionStore) -> int:
                     _local_time(summary.updated),
                     str(summary.message_count),
                     "-" if summary.cost is None else format_cost(summary.cost),
-                    one_line(", ".join(summary.models), 80) or "-",
+                    one_line(", ".join(summary.models), 200) or "-",
                     one_line(summary.title, TITLE_LENGTH) or "(untitled)",
                 )
             )
-        widths = [max(len(row[column]) for row in rows) for column in range(5)]
+        widths = [max(cells(row[column]) for row in rows) for column in range(5)]
+        # what the models and the title share: the room left after the first four columns
+        room = columns - sum(widths[:4]) - 5 * len(SEPARATOR)
+        widths[4] = min(widths[4], max(MIN_MODELS, room * 2 // 5))
+        title_room = max(MIN_TITLE, room - widths[4])
         for row in rows:
-            cells = [
+            cells_of_row = [
                 row[0].ljust(widths[0]),
                 row[1].ljust(widths[1]),
                 row[2].rjust(widths[2]),
                 row[3].rjust(widths[3]),
-                row[4].ljust(widths[4]),
-                row[5],
+                _ljust(fit_words(row[4], widths[4]), widths[4]),
+                fit(row[5], title_room),
             ]
-            print("  ".join(cells).rstrip())
+            print(fit(SEPARATOR.join(cells_of_row).rstrip(), columns))
     for entry in unreadable:
-        print(f"{one_line(entry.path.name, 200)}  unreadable: {one_line(entry.reason, 400)}")
+        line = f"{one_line(entry.path.name, 200)}  unreadable: {one_line(entry.reason, 400)}"
+        print(fit(line, columns))
     return EXIT_OK
+
+
+def _ljust(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` cells."""
+    return text + " " * max(0, width - cells(text))
 
 
 def show_session(store: SessionStore, session_id: str) -> int:

@@ -15,10 +15,13 @@ def run_app(
     session_id: str | None = None,
     resume_latest: bool = False,
     role: Role | None = None,
+    model: str | None = None,
 ) -> int:
     """Run the full-screen app until the user quits; returns the exit code.
 
     ``role``: the ``--role`` for the first session (a reopened one takes it on too).
+    ``model``: the model asked for on the command line; a reopened session's next replies
+    come from it (as in pipe mode), and the switch is saved with the next message.
     """
     from app.store import SessionStore
     from app.ui._app import HCChatApp
@@ -35,5 +38,7 @@ def run_app(
         from app.roles import apply_role
 
         apply_role(session, role)
+    if session is not None and model is not None:
+        session.model = settings.model
     app = HCChatApp(settings, session=session, store=store, idle_gc=True, role=role)
     return app.run() or 0

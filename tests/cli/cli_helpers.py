@@ -30,6 +30,7 @@ class FakeTUI:
 
     code: int = 0
     calls: list[tuple[Settings, str | None, bool]] = field(default_factory=list)
+    models: list[str | None] = field(default_factory=list)  # the --model of each call
 
     def __call__(
         self,
@@ -38,6 +39,8 @@ class FakeTUI:
         session_id: str | None = None,
         resume_latest: bool = False,
         role: object = None,
+        model: str | None = None,
     ) -> int:
         self.calls.append((settings, session_id, resume_latest))
+        self.models.append(model)
         return self.code

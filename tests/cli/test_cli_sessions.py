@@ -44,7 +44,9 @@ def test_list_shows_good_sessions_and_names_unreadable_files(
     store: SessionStore,
     joke_session: Session,
     sessions_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     write_future_and_corrupt_files(sessions_dir, joke_session)
 
     assert main(["sessions", "list"]) == 0
@@ -83,6 +85,36 @@ def test_list_columns_line_up(
     starts += [line.index("A joke") for line in lines if "A joke" in line]
     starts.append(lines[0].index("TITLE"))
     assert len(set(starts)) == 1
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120])
+def test_list_fits_the_terminal_cutting_titles_and_models_without_wrapping(
+    capsys: pytest.CaptureFixture[str],
+    store: SessionStore,
+    joke_session: Session,
+    sessions_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    columns: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    long = Session.new("a/very-long-model-name-indeed")
+    long.title = "A title much too long for any terminal " * 3
+    long.messages.append(Message(role="user", content="hi"))
+    store.save(long)
+    write_future_and_corrupt_files(sessions_dir, joke_session)
+
+    assert main(["sessions", "list"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5
+    assert all(len(line) <= columns for line in lines)
+    rows = {line.split("  ")[0]: line for line in lines[1:3]}
+    assert rows[long.id].endswith("…")
+    assert "A title much" in rows[long.id]
+    assert "2026-11-24" in rows[joke_session.id]  # dates and counts are never cut
+    assert " 4  " in rows[joke_session.id]
+    models = rows[joke_session.id].split("  ")[-2].strip()
+    assert "qwen/qwen3-32b, openai/gpt-oss-120b".startswith(models.rstrip("…"))
 
 
 def test_list_with_no_sessions(capsys: pytest.CaptureFixture[str], sessions_dir: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Literal
 
+from rich.cells import cell_len, get_character_cell_size
 from textual.content import Content
 
 from app.ui.markdown._parse import Block, inline_content
@@ -36,6 +37,12 @@ TABLE_EDGE = "│"
 # that come in between are highlighted on their own (highlighting the whole block on every
 # append was most of what an append cost).
 HIGHLIGHT_EVERY = 0.25
+# The mark at the start of a row that carries on a code line too long for the block, and the
+# one at the right edge of a line cut instead (see ``fence_lines``).
+WRAP_MARK = "↪ "
+CUT_MARK = "→"
+MARK_OF_WRAP = Content("  ") + Content.styled(WRAP_MARK, ".md-fence-mark")
+MARK_OF_CUT = Content.styled(CUT_MARK, ".md-fence-mark")
 # A table column is not squeezed narrower than this (it wraps instead).
 MIN_COLUMN = 3
 
@@ -115,19 +122,64 @@ def wrap(content: Content, width: int) -> list[Content]:
     return content.wrap(max(1, width)) if content.plain else [Content("")]
 
 
-def fence_lines(token: Token, width: int, code: CodeHighlighter) -> list[Content]:
-    """A code block ``width`` cells wide: padded, highlighted by ``code``, lines cut to fit."""
+def fence_lines(
+    token: Token, width: int, code: CodeHighlighter, *, wrap_code: bool = True
+) -> list[Content]:
+    """A code block ``width`` cells wide: padded, highlighted by ``code``.
+
+    A line too long for the block wraps, each further row starting with ``WRAP_MARK``
+    (``wrap_code``), or is cut with ``CUT_MARK`` at the right edge. Either mark is styled
+    ``.md-fence-mark``, which is how ``continues`` finds the rows that carry on a line; `b` and
+    a mouse selection copy the lines whole.
+    """
     text = token.content.rstrip()
     language = token.info.strip().split(" ")[0] if token.info else ""
-    room = max(1, width - 4)  # two columns of padding each side
+    room = max(2, width - 4)  # two columns of padding each side
     lines = [Content("")]
     for line in code.lines(text, language):
         line = line.expand_tabs(4)
-        if line.cell_length > room:
-            line = line.truncate(room)  # scrolled out of view in Textual; `b` copies it whole
-        lines.append(line.pad_left(2))
+        if line.cell_length <= room:
+            lines.append(line.pad_left(2))
+        elif wrap_code:
+            first, *rest = cut_cells(line, room, max(1, room - len(WRAP_MARK)))
+            lines.append(first.pad_left(2))
+            lines.extend(MARK_OF_WRAP + piece for piece in rest)
+        else:
+            cut = line.truncate(room - len(CUT_MARK))
+            lines.append(pad(cut, room - len(CUT_MARK)).pad_left(2) + MARK_OF_CUT)
     lines.append(Content(""))
     return [pad(line, width).stylize_before(".md-fence") for line in lines]
+
+
+def cut_cells(line: Content, first: int, rest: int) -> list[Content]:
+    """``line`` cut into pieces of at most ``first`` cells, then ``rest`` cells.
+
+    A cut that would leave spaces at the end of a piece moves before them, so that the spaces
+    start the next piece: a piece can then lose its padding without losing text.
+    """
+    text = line.plain
+    cuts: list[int] = []
+    start = 0
+    room = first
+    while cell_len(text[start:]) > room:
+        end, cells = start, 0
+        while end < len(text) and cells + get_character_cell_size(text[end]) <= room:
+            cells += get_character_cell_size(text[end])
+            end += 1
+        end = max(end, start + 1)
+        while end > start + 1 and text[end - 1] == " ":
+            end -= 1
+        cuts.append(end)
+        start, room = end, rest
+    return line.divide(cuts)
+
+
+def continues(line: Content) -> int | None:
+    """Where the text of a row that carries on the row above starts, or None if it doesn't."""
+    for span in line.spans:
+        if span.style == ".md-fence-mark" and line.plain[span.start : span.end] == WRAP_MARK:
+            return span.end
+    return None
 
 
 def table_lines(block: Block, width: int) -> list[Content]:

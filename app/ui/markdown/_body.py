@@ -76,14 +76,30 @@ class MarkdownBody(Vertical):
     }
     """
 
-    def __init__(self, text: str = "", *, classes: str = "") -> None:
+    def __init__(self, text: str = "", *, classes: str = "", wrap_code: bool = True) -> None:
+        """``wrap_code``: long code lines wrap onto marked rows, else they are cut, marked."""
         super().__init__(classes=classes)
         self._initial = text
+        self._wrap_code = wrap_code
 
     def compose(self) -> ComposeResult:
         for number, chunk in enumerate(split_chunks(self._initial)):
-            yield MarkdownChunk(chunk, continued=number > 0)
+            yield self._chunk(chunk, continued=number > 0)
         self._initial = ""
+
+    def _chunk(self, text: str, *, continued: bool) -> MarkdownChunk:
+        return MarkdownChunk(text, continued=continued, wrap_code=self._wrap_code)
+
+    @property
+    def wrap_code(self) -> bool:
+        """Whether long code lines wrap (else they are cut at the right edge, marked)."""
+        return self._wrap_code
+
+    @wrap_code.setter
+    def wrap_code(self, wrap: bool) -> None:
+        self._wrap_code = wrap
+        for chunk in self.chunks:
+            chunk.wrap_code = wrap
 
     @property
     def chunks(self) -> list[MarkdownChunk]:
@@ -116,7 +132,7 @@ class MarkdownBody(Vertical):
         with self.app.batch_update():
             await drop_children(self)
             await self.mount_all(
-                [MarkdownChunk(piece, continued=number > 0) for number, piece in enumerate(pieces)]
+                [self._chunk(piece, continued=number > 0) for number, piece in enumerate(pieces)]
             )
 
     async def write(self, fragment: str) -> None:
@@ -134,6 +150,6 @@ class MarkdownBody(Vertical):
             if tail is not None:
                 tail.stop()
             await self.mount_all(
-                MarkdownChunk(piece, continued=bool(chunks) or number > 0)
+                self._chunk(piece, continued=bool(chunks) or number > 0)
                 for number, piece in enumerate(new)
             )

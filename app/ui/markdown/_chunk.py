@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
@@ -14,12 +14,12 @@ from textual.style import Style as VisualStyle
 from textual.widget import Widget
 
 from app.ui._textual_private import apply_link_style, format_line, is_selecting
-from app.ui.markdown._blocks import CodeTheme, code_theme
+from app.ui.markdown._blocks import CodeTheme, code_theme, continues
 from app.ui.markdown._layout import BlockCache, layout_markdown
 
-_SettledKey = tuple[str, int, bool, CodeTheme]
+_SettledKey = tuple[str, int, bool, CodeTheme, bool]
 
-# Lines of chunks that are not streaming, by text, width, ``continued`` and code theme. A
+# Lines of chunks that are not streaming, by text, width, ``continued``, code theme and wrap. A
 # message that hibernates and wakes, or is shown again, gets new chunk widgets: they take their
 # lines from here instead of parsing and highlighting the same Markdown again. The lines are
 # only read (their styles are looked up as rows are drawn, so a theme change is fine). 256 is
@@ -39,7 +39,7 @@ class MarkdownChunk(Widget):
         "md-h1", "md-h2", "md-h3", "md-h4", "md-h5", "md-h6",
         "md-h1-fill", "md-h2-fill", "md-h4-fill", "md-h5-fill", "md-h6-fill",
         "md-hr", "md-quote", "md-quote-border", "md-bullet", "md-fence", "md-code-inline",
-        "md-table-header", "md-table-lines",
+        "md-table-header", "md-table-lines", "md-fence-mark", "md-math",
     }  # fmt: skip
 
     # The look of Textual's Markdown widget (textual/widgets/_markdown.py), block by block.
@@ -121,6 +121,15 @@ class MarkdownChunk(Widget):
         &:ansi > .md-fence {
             background: transparent;
         }
+        & > .md-fence-mark {
+            color: $text-muted;
+        }
+        &:light > .md-fence-mark {
+            color: $text-secondary;
+        }
+        & > .md-math {
+            color: $text-accent;
+        }
         &:dark > .md-code-inline {
             background: $warning 10%;
             color: $text-warning 95%;
@@ -146,11 +155,13 @@ class MarkdownChunk(Widget):
             self.chunk = chunk
             self.href = href
 
-    def __init__(self, text: str = "", *, continued: bool = False) -> None:
-        """``continued``: not the first chunk of its message (see ``_body``'s notes)."""
+    def __init__(self, text: str = "", *, continued: bool = False, wrap_code: bool = True) -> None:
+        """``continued``: not the first chunk of its message (see ``_body``'s notes);
+        ``wrap_code``: long code lines wrap onto marked rows, else they are cut with a mark."""
         super().__init__(classes="chunk -continued" if continued else "chunk")
         self._text = text
         self.continued = continued
+        self._wrap_code = wrap_code
         self._laid_out: tuple[int, list[Content]] | None = None
         self._blocks = BlockCache()
         self._themed = False  # whether the code theme was taken from the app yet
@@ -173,15 +184,30 @@ class MarkdownChunk(Widget):
             if not self._themed:  # later, the theme is looked up only when styles change
                 code.theme = self._app_code_theme()
                 self._themed = True
-            key = (self._text, width, self.continued, code.theme)
+            wrap_code = self._wrap_code
+            key = (self._text, width, self.continued, code.theme, wrap_code)
             lines = None if code.streaming else _settled.get(key)
             if lines is None:
-                lines = layout_markdown(self._text, width, continued=self.continued, cache=blocks)
+                lines = layout_markdown(
+                    self._text, width, continued=self.continued, cache=blocks, wrap_code=wrap_code
+                )
                 if not code.streaming and not code.stale:
                     _settled.set(key, lines)
             self._laid_out = (width, lines)
             self._strips.clear()
         return self._laid_out[1]
+
+    @property
+    def wrap_code(self) -> bool:
+        """Whether long code lines wrap (else they are cut at the right edge, marked)."""
+        return self._wrap_code
+
+    @wrap_code.setter
+    def wrap_code(self, wrap: bool) -> None:
+        if wrap != self._wrap_code:
+            self._wrap_code = wrap
+            self._laid_out = None
+            self.refresh(layout=True)
 
     def update(self, text: str) -> None:
         """Show ``text`` instead."""
@@ -241,10 +267,34 @@ class MarkdownChunk(Widget):
         self.refresh()
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        """The selected text, without the spaces that pad lines to the width."""
-        width = self.content_size.width
-        text = "\n".join(line.plain.rstrip() for line in self.lines(width))
-        return selection.extract(text), "\n"
+        """The selected text, without the spaces that pad lines to the width.
+
+        A code line wrapped onto several rows comes out as the one line it is.
+        """
+        lines = self.lines(self.content_size.width)
+        if lines and not lines[-1].plain.strip():
+            lines = lines[:-1]  # as ``Selection.extract`` reads lines: no last empty one
+        if not lines:
+            return "", "\n"
+        start = selection.start or Offset(0, 0)
+        end = selection.end or Offset(len(lines[-1].plain), len(lines) - 1)
+        if end.y >= len(lines):
+            end = Offset(end.x, len(lines) - 1)
+        parts: list[str] = []
+        for y in range(start.y, end.y + 1):
+            line = lines[y]
+            plain = line.plain.rstrip()
+            begin = start.x if y == start.y else 0
+            stop = end.x if y == end.y else len(plain)
+            carried = continues(line)
+            if carried is not None:
+                begin = max(begin, carried)
+            piece = plain[begin:stop]
+            if carried is not None and parts:
+                parts[-1] += piece
+            else:
+                parts.append(piece)
+        return "\n".join(parts), "\n"
 
     def notify_style_update(self) -> None:
         # the theme changed, or a pseudo-class: styles are looked up again as rows are drawn,

@@ -41,11 +41,12 @@ MARGINS = {
     "bullet_list": (0, 1),
     "ordered_list": (0, 1),
     "fence": (1, 1),
+    "math": (1, 1),
     "table": (0, 1),
 }
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 
-_BoxKey = tuple[str, int, CodeTheme]
+_BoxKey = tuple[str, int, CodeTheme, bool]
 
 
 @dataclass(slots=True)
@@ -58,14 +59,16 @@ class Box:
 
 
 class BlockCache:
-    """Top-level blocks laid out, by their Markdown, width and code theme, as last used.
+    """Top-level blocks laid out, by their Markdown, width, code theme and code wrap, as last used.
 
     A streamed chunk is laid out again on every append, but only its last block or two change:
-    the others are taken from here. ``code`` highlights the code blocks (in ``code.theme``).
+    the others are taken from here. ``code`` highlights the code blocks (in ``code.theme``);
+    ``wrap_code``: long code lines wrap (else they are cut), as the layout asked.
     """
 
     def __init__(self, code_theme: CodeTheme = "textual") -> None:
         self.code = CodeHighlighter(code_theme)
+        self.wrap_code = True
         self._boxes: dict[_BoxKey, Box] = {}
         self._used: dict[_BoxKey, Box] = {}
 
@@ -130,7 +133,12 @@ def layout_block(
         return Box([Content(""), Content.styled(HR_CHAR * width, ".md-hr")], top, bottom)
     if kind == "fence":
         assert block.token is not None
-        return Box(fence_lines(block.token, width, cache.code), top, bottom)
+        return Box(
+            fence_lines(block.token, width, cache.code, wrap_code=cache.wrap_code), top, bottom
+        )
+    if kind == "math":
+        assert block.token is not None
+        return Box(_math(block.token.content, width), top, bottom)
     if kind == "blockquote":
         return Box(_quote(block, width, cache, in_list), top, bottom)
     if kind in ("bullet_list", "ordered_list"):
@@ -150,6 +158,17 @@ def _heading(block: Block, width: int) -> list[Content]:
         lines = [line.center(width) for line in lines]
     # the others fill the width with their background (but not their text style)
     return [pad(line, width).stylize_before(f"{style}-fill") for line in lines]
+
+
+def _math(source: str, width: int) -> list[Content]:
+    """Display math: each line of the formula as text, centred."""
+    from app.ui.markdown._math import latex_to_text
+
+    lines: list[Content] = []
+    for part in source.strip().split("\\\\") if "\\\\" in source else [source]:
+        formula = Content.styled(latex_to_text(part), ".md-math")
+        lines.extend(line.center(width) for line in wrap(formula, width))
+    return lines
 
 
 def _boxed(box: Box) -> Box:
@@ -189,7 +208,12 @@ def _list(block: Block, width: int, cache: BlockCache) -> list[Content]:
 
 
 def layout_markdown(
-    text: str, width: int, *, continued: bool = False, cache: BlockCache | None = None
+    text: str,
+    width: int,
+    *,
+    continued: bool = False,
+    cache: BlockCache | None = None,
+    wrap_code: bool = True,
 ) -> list[Content]:
     """``text`` as lines ``width`` cells wide, with the top margin of its first block and the
     bottom margin of its last.
@@ -198,14 +222,16 @@ def layout_markdown(
     bottom margin of one row (every top-level block has one): the first block gets one row
     less of top margin, so the gap is what one document would have. ``cache`` keeps blocks
     for the next layout of the same chunk, and says which code theme to highlight with.
+    ``wrap_code``: code lines too long for the width wrap onto marked rows, else they are cut.
     """
     width = max(1, width)
     cache = BlockCache() if cache is None else cache
+    cache.wrap_code = wrap_code
     code = cache.code
     boxes = []
     stale = False
     for block in parse_blocks(text):
-        key = (block.source, width, code.theme)
+        key = (block.source, width, code.theme, wrap_code)
         if not block.source or (laid_out := cache.get(key)) is None:
             code.stale = False
             laid_out = layout_block(block, width, cache, top_level=True, in_list=False)

@@ -15,7 +15,10 @@ from textual.content import Content, Span
 from textual.style import Style
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
 
 # Textual's bullets, by depth of unordered lists.
@@ -27,11 +30,50 @@ _SPACES = re.compile(r"\s+")
 def safe_markdown_parser() -> MarkdownIt:
     """A Markdown parser that shows raw HTML as text, so `List<String>` stays visible.
 
-    One instance serves every chunk and every cut: parsing keeps no state in it.
+    It finds LaTeX math: ``$...$`` and ``\\(...\\)`` inline, ``$$...$$`` and ``\\[...\\]``
+    as a block (``_inline_dollar_math`` says which ``$`` pairs are math). One instance serves
+    every chunk and every cut: parsing keeps no state in it.
     """
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath.index import math_block_dollar
+    from mdit_py_plugins.texmath import texmath_plugin
 
-    return MarkdownIt("gfm-like", {"html": False})
+    parser = MarkdownIt("gfm-like", {"html": False})
+    parser.inline.ruler.before("escape", "math_inline", _inline_dollar_math())
+    parser.block.ruler.before(
+        "fence",
+        "math_block",
+        math_block_dollar(allow_labels=False, label_normalizer=None, allow_blank_lines=False),
+    )
+    return parser.use(texmath_plugin, delimiters="brackets")
+
+
+def _inline_dollar_math() -> Callable[[StateInline, bool], bool]:
+    """The ``$...$`` rule of mdit-py-plugins' dollarmath, stricter about what is math.
+
+    A ``$`` next to a space or a digit (``$5 and $10``, ``$ x $``) does not open or close math,
+    as there; nor does a pair whose closing ``$`` comes right before a letter or a digit
+    (``$HOME/$PATH``), or with a backtick between (``$10 and `$HOME` ``): the text is then read
+    as if the first ``$`` were a plain character, so code spans after it stay code.
+    """
+    from mdit_py_plugins.dollarmath.index import math_inline_dollar
+
+    rule = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)
+
+    def checked(state: StateInline, silent: bool) -> bool:
+        start, tokens, pending, level = state.pos, len(state.tokens), state.pending, state.level
+        if not rule(state, silent):
+            return False
+        matched = state.src[start : state.pos]
+        after = state.src[state.pos : state.pos + 1]
+        if "`" not in matched and not after.isalnum():
+            return True
+        state.pos, state.pending, state.pendingLevel = start, pending, level
+        del state.tokens[tokens:]
+        del state.tokens_meta[tokens:]
+        return False
+
+    return checked
 
 
 @dataclass(slots=True)
@@ -84,6 +126,8 @@ def parse_blocks(text: str) -> list[Block]:
             stack[-1].inline = token
         elif kind in ("fence", "code_block"):
             stack[-1].children.append(Block("fence", token, source=source))
+        elif kind in ("math_block", "math_block_eqno"):
+            stack[-1].children.append(Block("math", token, source=source))
         elif kind == "hr":
             stack[-1].children.append(Block("hr", token, source=source))
         elif kind.endswith("_open"):
@@ -127,7 +171,13 @@ def inline_content(token: Token | None) -> Content:
 
     for child in token.children:
         kind = child.type
-        if kind == "text":
+        if kind in ("math_inline", "math_inline_double"):
+            from app.ui.markdown._math import latex_to_text
+
+            start = position
+            add(latex_to_text(child.content))
+            spans.append(Span(start, position, ".md-math"))
+        elif kind == "text":
             add(_SPACES.sub(" ", child.content))
         elif kind == "hardbreak":
             add("\n")

@@ -36,6 +36,7 @@ from app.store import (
     Message,
     ReplyBuilder,
     Session,
+    StoreError,
     title_from_prompt,
     utc_now,
 )
@@ -47,11 +48,14 @@ from app.ui.widgets import (
     Conversation,
     MessageView,
     PromptArea,
+    RecentSession,
     ReplyView,
     StatusLine,
     SystemMessage,
     UserMessage,
+    WelcomeView,
 )
+from app.ui.widgets._welcome import RECENT, RecentEntry, backend_line
 from app.usage import context_meter, context_tokens, format_cost, overflow_message
 
 if TYPE_CHECKING:
@@ -63,6 +67,9 @@ if TYPE_CHECKING:
 # with pages of 5, 101-118 ms with pages of 10).
 FIRST_PAGE = 10
 PAGE = 5
+# A reply that has had no text for this many seconds says so, with the count, in its footer and
+# the status line: a stall shows long before the read timeout ends it.
+QUIET_AFTER = 3.0
 # The longest the streaming worker runs without letting other tasks (keys, frames) in.
 STREAM_SLICE = 0.015
 
@@ -105,7 +112,10 @@ class ChatScreen(ComposerCommands):
         return self._streaming.view if self._streaming is not None else None
 
     def compose(self) -> ComposeResult:
+        settings = self.hcchat.settings
         yield StatusLine(id="status")
+        backend = backend_line(settings.base_url, demo=settings.demo)
+        yield WelcomeView(backend=backend, keys=settings.keys, id="welcome")
         yield Conversation(id="conversation")
         yield Static(id="attachments")
         yield PromptArea(id="prompt")
@@ -129,7 +139,14 @@ class ChatScreen(ComposerCommands):
         builder = self.reply
         stats: list[str] = []
         if builder is not None:
-            if builder.first_token is None:
+            quiet = builder.quiet()
+            if self.reply_view is not None:
+                self.reply_view.show_quiet(quiet if quiet >= QUIET_AFTER else None)
+            if quiet >= QUIET_AFTER:
+                if builder.first_token is not None:
+                    stats.append(f"~{builder.deltas} tokens")
+                stats.append(f"waiting for the server · {quiet:.0f} s")
+            elif builder.first_token is None:
                 stats.append(f"waiting {builder.waiting():.1f} s")
             else:
                 stats.append(f"~{builder.deltas} tokens")
@@ -178,6 +195,48 @@ class ChatScreen(ComposerCommands):
             await conversation.mount_all(views)
         conversation.anchor()
         self.update_status()
+        self.show_welcome(not any(m.role != "system" for m in self.session.messages))
+
+    def show_welcome(self, show: bool) -> None:
+        """Show the welcome view (a new, empty session) or hide it; it lists recent sessions."""
+        welcome = self.query_one(WelcomeView)
+        welcome.display = show
+        if show:
+            self._read_recent()
+
+    @work(exclusive=True, group="recent", thread=True, exit_on_error=False)
+    def _read_recent(self) -> None:
+        # The newest files by time, loaded one by one: not the store's list, which on a first
+        # run builds the folder's index under a lock the session browser then waits on.
+        store, current = self.hcchat.store, self.session.id
+        try:
+            files = sorted(
+                store.folder.glob("*.toml"), key=lambda path: path.stat().st_mtime, reverse=True
+            )
+        except OSError:
+            return  # the list is a convenience: the browser says what is wrong
+        recent: list[RecentEntry] = []
+        for path in files:
+            if len(recent) == 2 * RECENT:  # some to spare: file times can tie
+                break
+            if path.stem == current:
+                continue
+            try:
+                session = store.load(path.stem)
+            except (StoreError, OSError):
+                continue
+            count = sum(message.role != "system" for message in session.messages)
+            recent.append(RecentEntry(session.id, session.title, session.updated, count))
+        recent.sort(key=lambda entry: (entry.updated, entry.id), reverse=True)
+        self.app.call_from_thread(self._show_recent, recent[:RECENT])
+
+    def _show_recent(self, recent: list[RecentEntry]) -> None:
+        self.call_later(self.query_one(WelcomeView).show_recent, recent)
+
+    @on(RecentSession.Chosen)
+    def open_recent(self, event: RecentSession.Chosen) -> None:
+        """Reopen a session listed in the welcome view."""
+        self.hcchat.open_session(event.session_id)
 
     async def open(self, session: Session, highlight: int | None = None) -> None:
         """Show ``session`` (cancelling any reply that streams); optionally mark one message."""
@@ -254,6 +313,7 @@ class ChatScreen(ComposerCommands):
         if not self.session.title_locked and not self.session.title:
             self.session.title = title_from_prompt(text) or "Untitled"
         self.save()
+        self.show_welcome(False)
         await self.query_one(Conversation).mount(
             UserMessage(message, index=len(self.session.messages) - 1)
         )
@@ -393,6 +453,25 @@ class ChatScreen(ComposerCommands):
 
     def on_unmount(self) -> None:
         self.stop_reply(CLOSED)
+
+    def action_scroll_page(self, step: int) -> None:
+        """Scroll the conversation a page up (-1) or down (1), wherever the focus is."""
+        conversation = self.query_one(Conversation)
+        if step < 0:
+            conversation.release_anchor()
+            conversation.scroll_page_up(animate=False)
+        else:
+            conversation.scroll_page_down(animate=False)
+
+    def action_scroll_to(self, end: int) -> None:
+        """Scroll to the start (0) or the end (1) of the conversation; the end follows a reply."""
+        conversation = self.query_one(Conversation)
+        if end:
+            conversation.scroll_end(animate=False)
+            conversation.anchor()
+        else:
+            conversation.release_anchor()
+            conversation.scroll_home(animate=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":

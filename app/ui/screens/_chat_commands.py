@@ -351,6 +351,7 @@ class ChatCommands(Screen[None]):
         self.editing = view.index
         prompt = self.query_one(PromptArea)
         prompt.load_text(view.message.content)
+        prompt.move_cursor(prompt.document.end)  # to carry on typing, as after one's own text
         prompt.focus()
         self.refresh_bindings()
         self.notify("Editing your last message: Enter resends it, Escape cancels.", markup=False)

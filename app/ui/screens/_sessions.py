@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from app.store import SessionSummary, StoreError, UnreadableSession
-from app.text import local_time, one_line
+from app.text import fit, fit_words, local_time, one_line
 from app.ui._bindings import bindings
 from app.ui.screens._dialogs import ConfirmScreen, TextPromptScreen
 from app.usage import format_cost
@@ -33,26 +33,45 @@ FIRST_ROWS = 60
 ROW_BATCH = 200
 
 
-def _row(entry: Entry, snippet: str = "") -> tuple[Text, ...]:
+# The widths of the columns that are never cut: a date (YYYY-MM-DD HH:MM), a message count.
+UPDATED_WIDTH = 16
+COUNT_WIDTH = 5
+COST_WIDTH = 9  # $0.000055
+# Each cell has a column of padding either side; the table keeps room for its scrollbar.
+CELL_PADDING = 2
+SCROLLBAR = 2
+TABLE_MARGIN = 2  # the table's margin in styles/sessions.tcss
+MIN_TITLE = 12
+MIN_DETAIL = 10
+
+
+def column_widths(table_width: int) -> tuple[int, int]:
+    """The widths of the title and the models / match columns in a table ``table_width`` wide:
+    what the date, the count and the cost leave, three parts to the title and two to the rest."""
+    room = table_width - UPDATED_WIDTH - COUNT_WIDTH - COST_WIDTH - 5 * CELL_PADDING - SCROLLBAR
+    title = max(MIN_TITLE, room * 3 // 5)
+    return title, max(MIN_DETAIL, room - title)
+
+
+def _row(entry: Entry, widths: tuple[int, int], snippet: str = "") -> tuple[Text, ...]:
+    title_width, detail_width = widths
     if isinstance(entry, UnreadableSession):
         return (
             Text("—"),
-            Text(f"⚠ unreadable: {one_line(entry.path.name, 40)}", style="bold"),
-            Text(one_line(entry.reason, 60)),
+            Text(fit(f"⚠ unreadable: {one_line(entry.path.name, 200)}", title_width), "bold"),
+            Text(fit(one_line(entry.reason, 200), detail_width)),
             Text(""),
             Text(""),
         )
     when = local_time(entry.updated)
-    title = one_line(entry.title or "Untitled", 60)
-    detail = one_line(snippet, 60) if snippet else one_line(", ".join(entry.models), 50)
-    cost = "" if entry.cost is None else format_cost(entry.cost)
-    return (
-        Text(when),
-        Text(title),
-        Text(detail),
-        Text(str(entry.message_count), justify="right"),
-        Text(cost, justify="right"),
-    )
+    title = fit(one_line(entry.title or "Untitled", 200), title_width)
+    if snippet:
+        detail = fit(one_line(snippet, 200), detail_width)
+    else:
+        detail = fit_words(one_line(", ".join(entry.models), 200), detail_width)
+    count = Text(str(entry.message_count), justify="right")
+    cost = Text("" if entry.cost is None else format_cost(entry.cost), justify="right")
+    return (Text(when), Text(title), Text(detail), count, cost)
 
 
 class SessionBrowser(Screen[None]):
@@ -66,6 +85,7 @@ class SessionBrowser(Screen[None]):
         self.matches: dict[str, tuple[int | None, str]] = {}
         self._fill_round = 0  # counts fills, so batches of an outdated fill stop
         self._reading = False  # the list is partial: the folder's index is being built
+        self._widths = column_widths(80)  # of the title and detail columns, set on resize
 
     @property
     def hcchat(self) -> HCChatApp:
@@ -83,14 +103,26 @@ class SessionBrowser(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Updated", key="updated")
-        table.add_column("Title", key="title")
-        table.add_column("Models / match", key="detail")
-        table.add_column("Msgs", key="count")
-        table.add_column("Cost", key="cost")
+        self._add_columns()
         self.query_one("#browser-filter", Input).focus()
         self.reload()
+
+    def _add_columns(self, width: int | None = None) -> None:
+        table = self.query_one(DataTable)
+        self._widths = column_widths(self.app.size.width - TABLE_MARGIN if width is None else width)
+        title, detail = self._widths
+        table.add_column("Updated", key="updated", width=UPDATED_WIDTH)
+        table.add_column("Title", key="title", width=title)
+        table.add_column("Models / match", key="detail", width=detail)
+        table.add_column("Msgs", key="count", width=COUNT_WIDTH)
+        table.add_column("Cost", key="cost", width=COST_WIDTH)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Size the columns again for the new width, and refill the table if they changed."""
+        if column_widths(event.size.width - TABLE_MARGIN) != self._widths:
+            self.query_one(DataTable).clear(columns=True)
+            self._add_columns(event.size.width - TABLE_MARGIN)
+            self.apply_filter(self.query_one("#browser-filter", Input).value)
 
     @work(exclusive=True, group="list", thread=True, exit_on_error=False)
     def reload(self) -> None:
@@ -164,7 +196,7 @@ class SessionBrowser(Screen[None]):
         for entry in entries[start:stop]:
             key = entry.id if isinstance(entry, SessionSummary) else f"!{entry.path.name}"
             snippet = self.matches.get(entry.id, (None, ""))[1]
-            table.add_row(*_row(entry, snippet), key=key)
+            table.add_row(*_row(entry, self._widths, snippet), key=key)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
             current = None

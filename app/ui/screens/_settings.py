@@ -9,7 +9,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
@@ -39,7 +39,9 @@ class SettingsScreen(ModalScreen[SessionSettings | None]):
         self.params = dict(params)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog settings"):
+        # it scrolls: at 80x24 the form is taller than the screen, and the field that takes
+        # focus is scrolled into view
+        with VerticalScroll(classes="dialog settings"):
             yield Static(Content("Session settings"), classes="dialog-title")
             yield Label(Content("System prompt"))
             yield TextArea(self.system_prompt, id="system", soft_wrap=True, compact=True)

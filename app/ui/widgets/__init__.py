@@ -5,14 +5,17 @@ from app.ui.widgets._messages import MessageView, ReplyView, SystemMessage, User
 from app.ui.widgets._prompt import PromptArea
 from app.ui.widgets._sleep import SleepGap
 from app.ui.widgets._status import StatusLine
+from app.ui.widgets._welcome import RecentSession, WelcomeView
 
 __all__ = [
     "Conversation",
     "MessageView",
     "PromptArea",
+    "RecentSession",
     "ReplyView",
     "SleepGap",
     "StatusLine",
     "SystemMessage",
     "UserMessage",
+    "WelcomeView",
 ]

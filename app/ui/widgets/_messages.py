@@ -119,6 +119,7 @@ class MessageView(Vertical, can_focus=True):
         self.message = message
         self.index = index
         self.code_cursor = -1
+        self.wrap_code = True  # long code lines wrap (``w`` cuts them instead)
         self.hibernating = False
         self.sleep_height = 0  # the height it had when it went to sleep
 
@@ -164,6 +165,14 @@ class MessageView(Vertical, can_focus=True):
     def action_copy_code(self) -> None:
         """Ask the screen to copy this message's next code block."""
         self.post_message(self.CopyCode(self))
+
+    def action_wrap(self) -> None:
+        """Wrap this message's long code lines, or cut them at the right edge (a toggle)."""
+        self.wrap_code = not self.wrap_code
+        for body in self.query(MarkdownBody):
+            body.wrap_code = self.wrap_code
+        shown = "wrap" if self.wrap_code else "are cut at the edge (→)"
+        self.notify(f"Long code lines {shown} in this message.", markup=False)
 
     def action_version(self, step: int) -> None:
         """Ask the screen to show an older (-1) or newer (1) version."""
@@ -249,6 +258,7 @@ class ReplyView(MessageView):
         self._wrote_content = False
         self._streamed = {"content": 0, "reasoning": 0}
         self._reasoning_open = False  # kept while hibernating
+        self._quiet = False  # the footer says how long the stream has had no text
         self._flush_lock = asyncio.Lock()
 
     def header_text(self) -> str:
@@ -267,9 +277,11 @@ class ReplyView(MessageView):
             collapsed = not self._reasoning_open
             with Collapsible(title="Reasoning", collapsed=collapsed, classes="reasoning") as block:
                 block.display = bool(reasoning)
-                yield MarkdownBody(shown_text(reasoning), classes="reasoning-body")
+                yield MarkdownBody(
+                    shown_text(reasoning), classes="reasoning-body", wrap_code=self.wrap_code
+                )
         body = "" if self.streaming else shown_text(self.message.content)
-        yield MarkdownBody(body, classes="message-body")
+        yield MarkdownBody(body, classes="message-body", wrap_code=self.wrap_code)
         # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
         # everything under it.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
@@ -310,6 +322,21 @@ class ReplyView(MessageView):
     async def on_mount(self) -> None:
         if self.streaming:
             self.query_one(".message-footer", Static).update(Content("waiting for the model…"))
+
+    def show_quiet(self, seconds: float | None) -> None:
+        """Say in the footer how long the stream has had no text (None: it has some again)."""
+        if not self.streaming or self.hibernating:
+            return
+        footer = self.query_one(".message-footer", Static)
+        footer.set_class(seconds is not None, "-quiet")
+        if seconds is not None:
+            self._quiet = True
+            footer.update(Content(f"waiting for the server · {seconds:.0f} s"))
+        elif self._quiet:
+            self._quiet = False
+            reasoning = self.reasoning_block.display
+            text = "…" if self._wrote_content else "thinking…" if reasoning else "waiting…"
+            footer.update(Content(text))
 
     def write(self, text: str) -> None:
         """Queue a piece of the answer for display."""
