@@ -33,7 +33,8 @@ async def test_tab_through_the_settings_form_keeps_the_focused_field_in_sight(ma
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await pilot.pause()
         seen: list[str] = []
-        for _ in range(6):
+        # the system prompt, four parameters, Save and Cancel
+        for _ in range(7):
             focused = app.focused
             assert focused is not None
             await wait_for(pilot, lambda focused=focused: _visible(focused))
