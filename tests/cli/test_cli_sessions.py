@@ -124,8 +124,12 @@ def test_list_with_no_sessions(capsys: pytest.CaptureFixture[str], sessions_dir:
 
 
 def test_list_strips_control_characters_from_titles_and_file_names(
-    capsys: pytest.CaptureFixture[str], store: SessionStore, sessions_dir: Path
+    capsys: pytest.CaptureFixture[str],
+    store: SessionStore,
+    sessions_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that no title is cut
     session = Session.new("m\x1b]0;pwned\x07")
     session.title = "evil\x1b[2J title\r\nnext\u202eline"
     session.messages.append(Message(role="user", content="x"))
