@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from app.store._model import (
         SCHEMA,
         Attachment,
+        ForkOrigin,
         Message,
         Session,
         SessionSummary,
@@ -84,6 +85,7 @@ _WHERE: dict[str, str] = {
     "STREAMING": "app.store._reply",
     "Checkpoints": "app.store._reply",
     "EditorError": "app.store._editor",
+    "ForkOrigin": "app.store._model",
     "InvalidSessionId": "app.store._errors",
     "Message": "app.store._model",
     "ModelCache": "app.store._model_cache",
@@ -126,6 +128,7 @@ __all__ = [
     "AttachmentError",
     "Checkpoints",
     "EditorError",
+    "ForkOrigin",
     "InvalidSessionId",
     "Message",
     "ModelCache",

@@ -1,8 +1,10 @@
 """Session <-> TOML text, schema 1 of DESIGN.md.
 
 tomli-w formats every key and value; the table layout (``[params]``, ``[[messages]]``,
-``[[messages.alternatives]]``) is laid out here so a file always looks like the DESIGN example,
-whatever the length of its messages (tomli-w alone inlines short arrays of tables).
+``[[messages.alternatives]]``, and ``[[messages.alternatives.branch]]`` for the conversation
+that followed an alternative, recursively) is laid out here so a file always looks like the
+DESIGN example, whatever the length of its messages (tomli-w alone inlines short arrays of
+tables).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TypeVar
 from app.params import checked_params
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
-from app.store._model import SCHEMA, Attachment, Message, Session
+from app.store._model import SCHEMA, Attachment, ForkOrigin, Message, Session
 
 ROLES = frozenset({"system", "user", "assistant"})
 
@@ -49,6 +51,12 @@ def session_to_toml(session: Session) -> str:
     if not session.messages:
         top["messages"] = []
     parts = [_scalar_lines(top)]
+    if session.forked_from is not None:
+        origin: dict[str, int | str] = {
+            "id": session.forked_from.id,
+            "message": session.forked_from.message,
+        }
+        parts[0] += f"forked_from = {_inline_table(origin)}\n"
     if session.params:
         parts.append("[params]\n" + _scalar_lines(dict(session.params)))
     parts.extend(_message_tables("messages", message) for message in session.messages)
@@ -140,9 +148,13 @@ def _message_tables(name: str, message: Message) -> str:
         tail["ttft"] = float(message.ttft)
     if message.tokens_per_second is not None:
         tail["tokens_per_second"] = float(message.tokens_per_second)
+    if message.alternatives and message.version is not None:
+        tail["version"] = message.version
     text += _scalar_lines(tail)
     for alternative in message.alternatives:
         text += "\n" + _message_tables(f"{name}.alternatives", alternative)
+        for follower in alternative.branch:
+            text += "\n" + _message_tables(f"{name}.alternatives.branch", follower)
     return text
 
 
@@ -190,6 +202,7 @@ def _session_from_dict(data: dict[str, object]) -> Session:
     role = _optional(data, "role", str, "a string", "") or None
     params = _params(_optional(data, "params", dict, "a table", "") or {})
     messages = _required(data, "messages", list, "an array", "")
+    forked_from = _origin(_optional(data, "forked_from", dict, "a table", ""))
     return Session(
         id=session_id,
         title=title,
@@ -200,7 +213,16 @@ def _session_from_dict(data: dict[str, object]) -> Session:
         messages=[_message(item, f"message {n}") for n, item in enumerate(messages, 1)],
         title_locked=title_locked,
         role=role,
+        forked_from=forked_from,
     )
+
+
+def _origin(table: dict[str, object] | None) -> ForkOrigin | None:
+    if table is None:
+        return None
+    where = "forked_from: "
+    number = _required(table, "message", int, "an integer", where)
+    return ForkOrigin(_required(table, "id", str, "a string", where), number)
 
 
 # The type each known message key must have (a bool is never taken for a number).
@@ -221,6 +243,8 @@ _MESSAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "tokens_per_second": (int, float),
     "alternatives": list,
     "attachments": list,
+    "branch": list,
+    "version": int,
 }
 
 
@@ -261,6 +285,11 @@ def _message(item: object, label: str) -> Message:
         endpoint=get("endpoint") or None,
         cost_details=None if details is None else _cost_details(details, f"{label}: "),
         attachments=_attachments(get("attachments") or [], f"{label}: "),
+        branch=[
+            _message(item, f"{label}, branch message {n}")
+            for n, item in enumerate(get("branch") or (), 1)
+        ],
+        version=get("version"),
     )
 
 
@@ -277,6 +306,7 @@ def _checked_message(item: object, label: str) -> Message:
     details = _optional(item, "cost_details", dict, "a table", where)
     alternatives = _optional(item, "alternatives", list, "an array", where) or []
     attachments = _optional(item, "attachments", list, "an array", where) or []
+    branch = _optional(item, "branch", list, "an array", where) or []
     return Message(
         role=role,
         content=_required(item, "content", str, "a string", where),
@@ -296,6 +326,8 @@ def _checked_message(item: object, label: str) -> Message:
         endpoint=_optional(item, "endpoint", str, "a string", where) or None,
         cost_details=None if details is None else _cost_details(details, where),
         attachments=_attachments(attachments, where),
+        branch=[_message(item, f"{label}, branch message {n}") for n, item in enumerate(branch, 1)],
+        version=_optional(item, "version", int, "an integer", where),
     )
 
 

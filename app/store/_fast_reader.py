@@ -3,7 +3,9 @@
 tomllib spends about 2 ms on a 20-message session, so listing 10,000 sessions without an index
 took 20 s. hcchat's own files use a small part of TOML: one ``key = value`` a line with a bare
 key, basic strings, UTC date-times, integers, floats, booleans, ``[]``, an inline table of
-numbers, and the headers ``[params]``, ``[[messages]]`` and ``[[messages.alternatives]]``.
+numbers and strings, and the headers ``[params]``, ``[[messages]]`` and the arrays of tables
+under it (``[[messages.alternatives]]``, ``[[messages.alternatives.branch]]``, and so on down the
+branches of a conversation).
 ``read_own_layout`` parses exactly that with one regular expression, and returns ``None`` for
 anything else (comments, other quoting, escapes it does not know, CRLF, a duplicate key, an
 impossible date...), so the caller falls back to tomllib. Whenever it returns a dict, that dict
@@ -29,11 +31,14 @@ _INTEGER = r"-?(?:0|[1-9][0-9]*)"
 _FLOAT = rf"{_INTEGER}(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
 _KEY = r"[A-Za-z0-9_-]+"
 _NUMBER = rf"{_INTEGER}(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)?"
-_INLINE = rf"\{{ {_KEY} = {_NUMBER}(?:, {_KEY} = {_NUMBER})* \}}"
+_INLINE_VALUE = rf"(?:{_NUMBER}|{_STRING})"
+_INLINE = rf"\{{ {_KEY} = {_INLINE_VALUE}(?:, {_KEY} = {_INLINE_VALUE})* \}}"
+# The arrays of tables of a conversation tree: the versions of a message and their branches.
+_TREE_HEADER = r"\[\[messages(?:\.alternatives\.branch)*+(?:\.alternatives)?+\]\]"
 
 # One line: a table header, a blank line, or a key and a value (typed by the group it matched).
 _LINE = re.compile(
-    r"^(?:(\[\[messages\]\]|\[\[messages\.alternatives\]\]|\[params\])"
+    r"^(?:(" + _TREE_HEADER + r"|\[params\])"
     r"|(" + _KEY + r") = (?:"
     r"(" + _STRING + r")"
     r"|(" + _DATETIME + r")"
@@ -45,7 +50,7 @@ _LINE = re.compile(
     r"))?\n",
     re.MULTILINE,
 )
-_PAIR = re.compile(rf"({_KEY}) = ({_NUMBER})")
+_PAIR = re.compile(rf"({_KEY}) = (?:({_NUMBER})|({_STRING}))(?:, | \}}$)")
 
 
 class _NotOwnLayout(Exception):
@@ -63,9 +68,8 @@ def read_own_layout(text: str) -> dict[str, Any] | None:
 def _read(text: str) -> dict[str, Any]:
     root: dict[str, Any] = {}
     table = root
-    messages: list[dict[str, Any]] | None = None
-    # messages whose "alternatives" array was made by [[messages.alternatives]] headers
-    with_alternatives: set[int] = set()
+    # the arrays made by [[...]] headers (a "key = [...]" value cannot be extended by one)
+    arrays: set[int] = set()
     if not text.endswith("\n"):
         raise _NotOwnLayout
     # every match is one whole line (values hold no raw line break): if there are as many
@@ -76,27 +80,11 @@ def _read(text: str) -> dict[str, Any]:
     for header, key, string, moment, floating, integer, boolean, inline, _ in lines:
         if header:
             if header == "[params]":
-                if "params" in root or messages is not None:
+                if "params" in root or id(root.get("messages")) in arrays:
                     raise _NotOwnLayout
                 table = root["params"] = {}
-            elif header == "[[messages]]":
-                if messages is None:
-                    if "messages" in root:
-                        raise _NotOwnLayout  # "messages = []" cannot be extended
-                    messages = root["messages"] = []
-                table = {}
-                messages.append(table)
             else:
-                if not messages:
-                    raise _NotOwnLayout
-                owner = messages[-1]
-                if id(owner) not in with_alternatives:
-                    if "alternatives" in owner:
-                        raise _NotOwnLayout  # a value, not an array of tables
-                    owner["alternatives"] = []
-                    with_alternatives.add(id(owner))
-                table = {}
-                owner["alternatives"].append(table)
+                table = _append_table(root, header[2:-2].split("."), arrays)
             continue
         if not key:
             continue  # a blank line
@@ -120,6 +108,26 @@ def _read(text: str) -> dict[str, Any]:
     return root
 
 
+def _append_table(root: dict[str, Any], path: list[str], arrays: set[int]) -> dict[str, Any]:
+    """The new last table of the array of tables ``path`` names (``[[a.b.c]]``)."""
+    owner = root
+    for name in path[:-1]:
+        array = owner.get(name)
+        if type(array) is not list or id(array) not in arrays or not array:
+            raise _NotOwnLayout  # a header under a table that is not there: tomllib decides
+        owner = array[-1]
+    name = path[-1]
+    array = owner.get(name)
+    if array is None:
+        array = owner[name] = []
+        arrays.add(id(array))
+    elif id(array) not in arrays:
+        raise _NotOwnLayout  # "messages = []" or another value cannot be extended
+    table: dict[str, Any] = {}
+    array.append(table)
+    return table
+
+
 def _string(literal: str) -> str:
     if "\\" not in literal:
         return literal[1:-1]
@@ -139,9 +147,17 @@ def _number(text: str) -> int | float:
     return float(text) if "." in text or "e" in text else int(text)
 
 
-def _inline(text: str) -> dict[str, int | float]:
-    pairs = _PAIR.findall(text)
-    table = {key: _number(value) for key, value in pairs}
-    if len(table) != len(pairs):
-        raise _NotOwnLayout  # a duplicate key
+def _inline(text: str) -> dict[str, int | float | str]:
+    # pair by pair from the left: a string may hold ", x = 1" itself
+    table: dict[str, int | float | str] = {}
+    position = 2  # after "{ "
+    while position < len(text):
+        match = _PAIR.match(text, position)
+        if match is None:
+            raise _NotOwnLayout
+        key, number, string = match.groups()
+        if key in table:
+            raise _NotOwnLayout  # a duplicate key: tomllib reports it
+        table[key] = _number(number) if number is not None else _string(string)
+        position = match.end()
     return table

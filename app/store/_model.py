@@ -45,8 +45,11 @@ class Attachment:
 class Message:
     """One message of a conversation, as sent to the API plus metadata.
 
-    ``alternatives`` holds earlier replies to the same prompt (regenerated ones), each a
-    complete assistant ``Message``; the message itself is the one shown and sent as history.
+    ``alternatives`` holds the other versions of this message (a regenerated reply, an edited
+    prompt), each a complete ``Message`` whose ``branch`` is the conversation that followed it;
+    the message itself is the one shown and sent as history, and what follows it in its list is
+    its own continuation. ``version`` is its place (from 1) among all its versions, when it has
+    alternatives; see ``app.store._tree``.
     """
 
     role: str
@@ -61,6 +64,8 @@ class Message:
     ttft: float | None = None
     tokens_per_second: float | None = None
     alternatives: list[Message] = field(default_factory=list)
+    branch: list[Message] = field(default_factory=list)
+    version: int | None = None
     served_model: str | None = None  # the model the stream named, when not ``model``
     endpoint: str | None = None  # the endpoint that answered, when not ``default``
     cost_details: dict[str, float] | None = None  # the endpoint's ``usage.cost_details``
@@ -79,6 +84,14 @@ class Message:
         return self.role == "assistant" and self.error is not None and not self.content
 
 
+@dataclass(frozen=True, slots=True)
+class ForkOrigin:
+    """Where a forked session came from: the session's id and how many messages it copied."""
+
+    id: str
+    message: int
+
+
 @dataclass(slots=True)
 class Session:
     """A conversation and its settings; ``messages`` starts with the system message, if any."""
@@ -92,6 +105,7 @@ class Session:
     messages: list[Message] = field(default_factory=list)
     title_locked: bool = False
     role: str | None = None  # the [roles.NAME] the session started with, if any
+    forked_from: ForkOrigin | None = None
 
     @classmethod
     def new(cls, model: str, system_prompt: str | None = None) -> Session:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.store import Message, Session, SessionFormatError, clean_text, session_to_toml
+from app.store import ForkOrigin, Message, Session, SessionFormatError, clean_text, session_to_toml
 from app.store._codec import _checked_message, _message
 from app.store._fast_reader import read_own_layout
 
@@ -49,11 +50,20 @@ def messages(draw: st.DrawFn, depth: int = 0) -> Message:
         error=draw(st.none() | texts),
         ttft=draw(st.none() | st.floats(allow_nan=False, allow_infinity=False)),
         tokens_per_second=draw(st.none() | st.floats(min_value=0, max_value=1e6)),
-        alternatives=draw(st.lists(messages(depth + 1), max_size=2)) if depth == 0 else [],
         served_model=draw(st.none() | texts),
         endpoint=draw(st.none() | texts),
         cost_details=draw(st.none() | st.dictionaries(keys, costs, max_size=2)),
+        alternatives=draw(st.lists(alternatives(depth), max_size=2)) if depth < 2 else [],
+        version=draw(st.none() | st.integers(1, 3)),
     )
+
+
+@st.composite
+def alternatives(draw: st.DrawFn, depth: int) -> Message:
+    """Another version of a message, with the conversation that followed it (a branch)."""
+    alternative = draw(messages(2))
+    alternative.branch = draw(st.lists(messages(depth + 1), max_size=2))
+    return alternative
 
 
 @st.composite
@@ -68,7 +78,17 @@ def sessions(draw: st.DrawFn) -> Session:
         messages=draw(st.lists(messages(), max_size=5)),
         title_locked=draw(st.booleans()),
         role=draw(st.none() | texts),
+        forked_from=draw(st.none() | st.builds(ForkOrigin, texts, st.integers(0, 10**6))),
     )
+
+
+def every_message(messages: list[Message]) -> Iterator[Message]:
+    """The messages, their alternatives and the branches under those, recursively."""
+    for message in messages:
+        yield message
+        for alternative in message.alternatives:
+            yield alternative
+            yield from every_message(alternative.branch)
 
 
 def tomllib_result(text: str) -> Any:
@@ -93,7 +113,7 @@ def test_a_saved_session_reads_as_tomllib_reads_it(session: Session) -> None:
 def test_the_reader_declines_only_what_it_does_not_know(session: Session) -> None:
     # quoted keys and non-finite floats are valid TOML that the fast reader leaves to tomllib
     session.params = {k: v for k, v in session.params.items() if re.fullmatch(r"[\w-]+", k, re.A)}
-    for message in [*session.messages, *(a for m in session.messages for a in m.alternatives)]:
+    for message in every_message(session.messages):
         message.usage = {"prompt_tokens": 1, "completion_tokens": 2, "cost": 5.5e-05}
         message.cost_details = {"upstream_inference_cost": 1e-07} if message.cost_details else None
         message.served_model = message.served_model and "qwen/qwen3-32b-fp8"
