@@ -124,7 +124,7 @@ async def test_edit_last_message_resends_and_keeps_old_versions(make_app, loopba
         messages = chat(app).session.messages
         assert [m.content for m in messages] == ["first", "Echo from test/model-a: first"]
         assert messages[0].alternatives[0].content == "frist"
-        assert messages[1].alternatives[0].content == "Echo from test/model-a: frist"
+        assert messages[0].alternatives[0].branch[0].content == "Echo from test/model-a: frist"
         assert len(chat(app).query(UserMessage)) == 1
     assert loopback.requests[-1].json["messages"] == [{"role": "user", "content": "first"}]
 

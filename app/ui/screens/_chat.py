@@ -37,12 +37,14 @@ from app.store import (
     ReplyBuilder,
     Session,
     StoreError,
+    adopt_versions,
     title_from_prompt,
     utc_now,
 )
 from app.ui._bindings import bindings
 from app.ui.screens._chat_budget import budget_stats
 from app.ui.screens._chat_commands import CommandError, parse_command
+from app.ui.screens._chat_tree import TreeCommands
 from app.ui.screens._composer import ComposerCommands
 from app.ui.widgets import (
     Conversation,
@@ -84,7 +86,7 @@ class _Streaming:
     checkpoints: Checkpoints
 
 
-class ChatScreen(ComposerCommands):
+class ChatScreen(TreeCommands, ComposerCommands):
     """Chat with a model: send prompts, stream replies, switch models, run slash commands."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("chat")
@@ -242,6 +244,7 @@ class ChatScreen(ComposerCommands):
         """Show ``session`` (cancelling any reply that streams); optionally mark one message."""
         self.action_cancel()
         self.session = session
+        self.selected = None
         await self.show_session()
         if highlight is not None and 0 <= highlight < len(session.messages):
             while self._first_mounted > highlight:
@@ -310,6 +313,7 @@ class ChatScreen(ComposerCommands):
             role="user", content=text, created=utc_now(), attachments=self.take_attachments()
         )
         self.session.messages.append(message)
+        self.selected = None
         if not self.session.title_locked and not self.session.title:
             self.session.title = title_from_prompt(text) or "Untitled"
         self.save()
@@ -345,7 +349,7 @@ class ChatScreen(ComposerCommands):
             self.notify(f"Not sent: {error}.", severity="error", markup=False)
             return
         message = Message(role="assistant", content="", model=session.model, created=utc_now())
-        message.alternatives = alternatives or []
+        adopt_versions(message, alternatives or [])
         builder = ReplyBuilder(message, clock=self.clock)
         session.messages.append(message)
         view = ReplyView(message, index=len(session.messages) - 1, streaming=True)

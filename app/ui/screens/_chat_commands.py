@@ -1,6 +1,7 @@
 """What the chat screen does for its commands: slash commands, key actions, message actions.
 
-Each command of the registry (``app.commands``) is an ``action_<name>`` here (its key and the
+Each command of the registry (``app.commands``) is an ``action_<name>`` here or, for the
+conversation tree (edit, regenerate, versions, delete, fork), in ``_chat_tree`` (its key and the
 palette run it) and, if it has a slash name, a ``slash_<name>(argument)`` (what typing it runs;
 without one, the slash command runs the action).
 """
@@ -15,12 +16,11 @@ from textual.screen import Screen
 
 from app.commands import SLASH
 from app.params import PARAMS, parse_param
-from app.store import Message, Session, utc_now
+from app.store import Message, Session
 from app.text import code_blocks, one_line
 from app.ui._bindings import help_sections
 from app.ui.markdown import MarkdownChunk
-from app.ui.widgets import Conversation, MessageView, PromptArea, ReplyView, UserMessage
-from app.ui.widgets._sleep import fit_gaps
+from app.ui.widgets import MessageView, PromptArea
 
 if TYPE_CHECKING:
     from app.ui._app import HCChatApp
@@ -52,8 +52,6 @@ def parse_command(text: str) -> SlashCommand | None:
 
 class ChatCommands(Screen[None]):
     """The commands of the chat screen (``ChatScreen`` adds the conversation and streaming)."""
-
-    editing: int | None = None  # the index of the message being edited
 
     if TYPE_CHECKING:
         session: Session
@@ -223,30 +221,6 @@ class ChatCommands(Screen[None]):
 
     # ----------------------------------------------------------------- replies
 
-    async def action_retry(self) -> None:
-        """Retry a failed reply, or regenerate the last reply (the old one is kept as a version)."""
-        if self.streaming:
-            self.notify("Wait for the reply to finish, or press Escape first.", markup=False)
-            return
-        messages = self.session.messages
-        if not messages or messages[-1].role != "assistant":
-            if messages and messages[-1].role == "user":
-                await self.start_reply()
-                return
-            self.notify("There is no reply to retry yet.", markup=False)
-            return
-        old = messages.pop()
-        conversation = self.query_one(Conversation)
-        views = conversation.query(ReplyView)
-        if views:
-            await views.last().remove()
-            await fit_gaps(conversation)  # it may have been asleep, part of a gap
-        if old.failed_empty:
-            await self.start_reply(old.alternatives)
-        else:
-            earlier, old.alternatives = old.alternatives, []
-            await self.start_reply([*earlier, old])
-
     def action_copy_reply(self) -> None:
         """Copy the last reply to the clipboard."""
         reply = next((m for m in reversed(self.session.messages) if m.role == "assistant"), None)
@@ -296,90 +270,10 @@ class ChatCommands(Screen[None]):
         self.app.copy_to_clipboard(blocks[number])
         self.notify(f"Copied code block {number + 1} of {len(blocks)}.", markup=False)
 
-    @on(MessageView.ChangeVersion)
-    async def change_version(self, event: MessageView.ChangeVersion) -> None:
-        """Show an older or newer version of a reply; the one shown is what history sends."""
-        view = event.view
-        if not isinstance(view, ReplyView):
-            self.notify("Only replies have versions here.", markup=False)
-            return
-        if self.streaming:
-            self.notify("Wait for the reply to finish first.", markup=False)
-            return
-        current = view.message
-        if not current.alternatives or view.index is None:
-            self.notify("This reply has only one version. Ctrl+R makes another.", markup=False)
-            return
-        versions = [*current.alternatives, current]
-        versions.sort(key=lambda m: m.created.timestamp() if m.created else 0.0)
-        chosen = versions[(versions.index(current) + event.step) % len(versions)]
-        chosen.alternatives = [m for m in versions if m is not chosen]
-        current.alternatives = []
-        self.session.messages[view.index] = chosen
-        await view.show_message(chosen)
-        position = versions.index(chosen) + 1
-        model = one_line(chosen.model or "unknown model", 60)
-        self.notify(f"Version {position} of {len(versions)}: {model}", markup=False)
-        self.save()
-
     @on(MessageView.Leave)
     def leave_message(self) -> None:
         """Back to the prompt."""
         self.query_one(PromptArea).focus()
-
-    @on(MessageView.Edit)
-    def edit_selected(self, event: MessageView.Edit) -> None:
-        """Edit the selected message."""
-        self.edit_message(event.view)
-
-    def action_edit_last(self) -> None:
-        """Edit your last message (``/edit``)."""
-        views = list(self.query(UserMessage))
-        if views:
-            self.edit_message(views[-1])
-        else:
-            self.notify("There is no message of yours to edit yet.", markup=False)
-
-    def edit_message(self, view: MessageView) -> None:
-        """Load the last user message into the prompt; Enter resends it, Escape gives up."""
-        last_user = max(
-            (i for i, m in enumerate(self.session.messages) if m.role == "user"), default=None
-        )
-        if view.index is None or view.index != last_user or self.streaming:
-            self.notify("Only your last message can be edited.", markup=False)
-            return
-        self.editing = view.index
-        prompt = self.query_one(PromptArea)
-        prompt.load_text(view.message.content)
-        prompt.move_cursor(prompt.document.end)  # to carry on typing, as after one's own text
-        prompt.focus()
-        self.refresh_bindings()
-        self.notify("Editing your last message: Enter resends it, Escape cancels.", markup=False)
-
-    def stop_editing(self) -> None:
-        """Give up an edit in progress, if any: the prompt is emptied, nothing changes."""
-        if self.editing is not None:
-            self.editing = None
-            self.query_one(PromptArea).clear()
-            self.notify("Edit cancelled; nothing was changed.", markup=False)
-
-    async def resend_edited(self, index: int, text: str) -> None:
-        """Replace the last user message with ``text`` and ask again; old versions are kept."""
-        self.editing = None
-        messages = self.session.messages
-        user = messages[index]
-        user.alternatives.append(Message("user", user.content, created=user.created))
-        user.content = text
-        user.created = utc_now()
-        earlier: list[Message] = []
-        if index + 1 < len(messages) and messages[index + 1].role == "assistant":
-            old = messages.pop(index + 1)
-            earlier = old.alternatives if old.failed_empty else [*old.alternatives, old]
-            old.alternatives = []
-        del messages[index + 1 :]
-        self.save()
-        await self.show_session()
-        await self.start_reply(earlier)
 
     def on_markdown_chunk_link_clicked(self, event: MarkdownChunk.LinkClicked) -> None:
         """Open a link from a reply only after the user confirms it."""

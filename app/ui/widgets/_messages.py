@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from app.store import Message
+from app.store import Message, version_label
 from app.text import display_safe, local_time, one_line
 from app.ui._bindings import bindings
 from app.ui._textual_private import drop_children
@@ -111,6 +111,12 @@ class MessageView(Vertical, can_focus=True):
     class Edit(Action):
         """Edit the message and ask again."""
 
+    class Regenerate(Action):
+        """Ask again for this reply: a new branch."""
+
+    class Delete(Action):
+        """Delete the turn this message is part of."""
+
     class Leave(Action):
         """Go back to the prompt."""
 
@@ -182,6 +188,14 @@ class MessageView(Vertical, can_focus=True):
         """Ask the screen to edit this message."""
         self.post_message(self.Edit(self))
 
+    def action_regenerate(self) -> None:
+        """Ask the screen to regenerate this reply."""
+        self.post_message(self.Regenerate(self))
+
+    def action_delete(self) -> None:
+        """Ask the screen to delete this message's turn."""
+        self.post_message(self.Delete(self))
+
     def action_leave(self) -> None:
         """Ask the screen to focus the prompt."""
         self.post_message(self.Leave(self))
@@ -207,8 +221,13 @@ class MessageView(Vertical, can_focus=True):
         when = _local_time(self.message.created)
         return f"{self.message.role.capitalize()}  {when}".rstrip()
 
+    def header_line(self) -> str:
+        """The header, with ``2/3`` when the message has other versions."""
+        label = version_label(self.message)
+        return f"{self.header_text()}  {label}" if label else self.header_text()
+
     def compose(self) -> ComposeResult:
-        yield Static(Content(display_safe(self.header_text())), classes="message-header")
+        yield Static(Content(display_safe(self.header_line())), classes="message-header")
         yield from self.compose_body()
 
     def compose_body(self) -> ComposeResult:
@@ -451,7 +470,7 @@ class ReplyView(MessageView):
         self.set_class(self.message.failed_empty, "-failed")
         if self.hibernating:
             return
-        self.query_one(".message-header", Static).update(Content(display_safe(self.header_text())))
+        self.query_one(".message-header", Static).update(Content(display_safe(self.header_line())))
         self.query_one(".message-footer", Static).update(
             Content(display_safe(reply_footer(self.message)))
         )
