@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 _SUBCOMMANDS = """\
 sessions:
   hcchat sessions list                    saved sessions, newest first
-  hcchat sessions show ID                 a session as plain text
-  hcchat sessions export ID [--format md|json] [-o FILE]
+  hcchat sessions show ID [--all]         a session as plain text (--all: every branch)
+  hcchat sessions export ID [--format md|json] [--all-versions] [-o FILE]
   hcchat sessions import FILE             a JSON export or an OpenAI-style messages array
+  hcchat sessions search QUERY            matching sessions and messages, every branch included
+  hcchat sessions fork ID [--at N]        a copy up to message N as a new session; prints its id
 
 pipe mode:
   hcchat -p "prompt"    or    echo "prompt" | hcchat -p
@@ -155,19 +157,35 @@ def _sessions_parser() -> _Parser:
     commands.add_parser("list", help="saved sessions, newest first, then unreadable files")
     show = commands.add_parser("show", help="a session as plain text")
     show.add_argument("id", metavar="ID")
+    show.add_argument(
+        "--all", action="store_true", help="also every other version and branch, marked"
+    )
     export = commands.add_parser("export", help="a session as Markdown or JSON")
     export.add_argument("id", metavar="ID")
     export.add_argument("--format", choices=("md", "json"), default="md", help="default: md")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--all-versions", action="store_true", help="also every other version and branch"
+    )
     imported = commands.add_parser("import", help="save a JSON file as a new session")
     imported.add_argument(
         "file", metavar="FILE", help="a JSON export or a messages array ('-' for stdin)"
+    )
+    search = commands.add_parser("search", help="sessions and messages that contain QUERY")
+    search.add_argument("query", metavar="QUERY")
+    fork = commands.add_parser("fork", help="copy a session up to a message into a new one")
+    fork.add_argument("id", metavar="ID")
+    fork.add_argument(
+        "--at",
+        metavar="N",
+        type=int,
+        help="the last message to copy, numbered as `sessions show` does (default: all)",
     )
     return parser
 
 
 def sessions_command(arguments: list[str]) -> int:
-    """``hcchat sessions list|show|export|import``."""
+    """``hcchat sessions list|show|export|import|search|fork``."""
     from app.cli import _sessions
     from app.config import sessions_dir
     from app.store import SessionStore, StoreError
@@ -178,9 +196,15 @@ def sessions_command(arguments: list[str]) -> int:
         if args.command == "list":
             return _sessions.list_sessions(store)
         if args.command == "show":
-            return _sessions.show_session(store, args.id)
+            return _sessions.show_session(store, args.id, every_branch=args.all)
         if args.command == "export":
-            return _sessions.export_session(store, args.id, args.format, args.output)
+            return _sessions.export_session(
+                store, args.id, args.format, args.output, all_versions=args.all_versions
+            )
+        if args.command == "search":
+            return _sessions.search_sessions(store, args.query)
+        if args.command == "fork":
+            return _sessions.fork_session(store, args.id, args.at)
         return _sessions.import_session(store, args.file)
     except StoreError as error:
         raise CommandError(str(error)) from None

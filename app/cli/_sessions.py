@@ -1,4 +1,4 @@
-"""The ``hcchat sessions`` subcommands: list, show, export and import saved conversations."""
+"""The ``hcchat sessions`` subcommands: list, show, export, import, search and fork sessions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.usage import format_cost
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from app.store import Session, SessionStore
+    from app.store import Message, Session, SessionStore
 
 TITLE_LENGTH = 60
 SEPARATOR = "  "
@@ -79,16 +79,19 @@ def _ljust(text: str, width: int) -> str:
     return text + " " * max(0, width - cells(text))
 
 
-def show_session(store: SessionStore, session_id: str) -> int:
-    """Print a session as readable plain text."""
+def show_session(store: SessionStore, session_id: str, *, every_branch: bool = False) -> int:
+    """Print a session as readable plain text (``every_branch``: the other branches too)."""
     _require_stdout()
     session = load_session(store, session_id)
-    print(_render_session(session), end="")
+    print(_render_session(session, every_branch), end="")
     return EXIT_OK
 
 
-def _render_session(session: Session) -> str:
-    """A session as plain text: a header, then each message with its role and model."""
+def _render_session(session: Session, every_branch: bool = False) -> str:
+    """A session as plain text: a header, then each message (numbered) with its role and model.
+
+    Each heading starts with the message's number (``#3``), which ``fork --at`` takes.
+    """
     lines = [
         f"Session  {one_line(session.id, 80)}",
         f"Title    {one_line(session.title, 200) or '(untitled)'}",
@@ -99,31 +102,103 @@ def _render_session(session: Session) -> str:
     if session.params:
         params = ", ".join(f"{name}={value}" for name, value in session.params.items())
         lines.append(f"Params   {one_line(params, 200)}")
-    for message in session.messages:
-        lines.append("")
-        heading = message.role
-        if message.role == "assistant" and message.model:
-            heading += f" · {message.model}"
-        if message.created is not None:
-            heading += f" · {_local_time(message.created)}"
-        lines.append(f"--- {one_line(heading, 200)} ---")
-        if message.reasoning:
-            lines.append("[reasoning]")
-            lines.append(display_safe(message.reasoning).rstrip("\n"))
-            lines.append("[answer]")
-        if message.content:
-            lines.append(display_safe(message.content).rstrip("\n"))
-        if message.incomplete or message.error:
-            reason = one_line(message.error or "stopped early", 400)
-            lines.append(f"[incomplete: {reason}]")
-        if message.alternatives:
-            count = len(message.alternatives)
-            lines.append(f"[{count} earlier version{'s' if count != 1 else ''} of this reply]")
+    lines.extend(_render_path(session.messages, 1, every_branch))
     return "\n".join(lines) + "\n"
 
 
-def export_session(store: SessionStore, session_id: str, fmt: str, output: str | None) -> int:
-    """Write a session as Markdown or JSON to stdout or a file."""
+def _render_path(messages: list[Message], first: int, every_branch: bool) -> list[str]:
+    """Messages numbered from ``first``; with ``every_branch``, each other version after its
+    message, with the conversation that followed it, every line marked with ``| ``."""
+    from app.store import versions
+
+    lines: list[str] = []
+    for number, message in enumerate(messages, first):
+        lines.extend(_render_message(message, number))
+        if not message.alternatives:
+            continue
+        shown = versions(message)
+        position = next(n for n, version in enumerate(shown, 1) if version is message)
+        if not every_branch:
+            others = len(shown) - 1
+            lines.append(
+                f"[version {position} of {len(shown)}: {others} other"
+                f" version{'s' if others != 1 else ''} (see --all)]"
+            )
+            continue
+        for place, version in enumerate(shown, 1):
+            if version is message:
+                continue
+            lines.append("")
+            lines.append(f"| [version {place} of {len(shown)} of message {number}: another branch]")
+            branch = _render_path([version, *version.branch], number, every_branch)
+            lines.extend(f"| {line}".rstrip() for line in branch)
+            lines.append(f"| [end of version {place} of message {number}]")
+    return lines
+
+
+def _render_message(message: Message, number: int) -> list[str]:
+    lines = [""]
+    heading = message.role
+    if message.role == "assistant" and message.model:
+        heading += f" · {message.model}"
+    if message.created is not None:
+        heading += f" · {_local_time(message.created)}"
+    lines.append(f"#{number} --- {one_line(heading, 200)} ---")
+    if message.reasoning:
+        lines.append("[reasoning]")
+        lines.append(display_safe(message.reasoning).rstrip("\n"))
+        lines.append("[answer]")
+    if message.content:
+        lines.append(display_safe(message.content).rstrip("\n"))
+    if message.incomplete or message.error:
+        reason = one_line(message.error or "stopped early", 400)
+        lines.append(f"[incomplete: {reason}]")
+    return lines
+
+
+def search_sessions(store: SessionStore, query: str) -> int:
+    """Print one line per match: session id, message number (or ``title``), session title.
+
+    A match in another branch than the active one is marked ``(branch)``. Exit 1 if none.
+    """
+    found = False
+    for hit in store.iter_search(query):
+        found = True
+        title = one_line(hit.summary.title, TITLE_LENGTH) or "(untitled)"
+        session_id = one_line(hit.summary.id, 80)
+        if not hit.messages:
+            print(f"{session_id}  title  {title}")
+        for location in hit.messages:
+            where = f"#{location.index + 1}" + ("" if location.active else " (branch)")
+            print(f"{session_id}  {where}  {title}")
+    if not found:
+        raise CommandError(f"no session contains {one_line(query, 80)!r}")
+    return EXIT_OK
+
+
+def fork_session(store: SessionStore, session_id: str, at: int | None) -> int:
+    """Save a copy of a session up to message ``at`` (default: all) as a new one; print its id."""
+    from app.store import fork_at
+
+    session = load_session(store, session_id)
+    try:
+        fork = fork_at(session, at)
+    except ValueError as error:
+        raise CommandError(f"cannot fork at message {at}: {error}") from None
+    saved = store.save(fork)
+    print(saved.session_id)
+    return EXIT_OK
+
+
+def export_session(
+    store: SessionStore,
+    session_id: str,
+    fmt: str,
+    output: str | None,
+    *,
+    all_versions: bool = False,
+) -> int:
+    """Write a session as Markdown or JSON to stdout or a file (``all_versions``: every branch)."""
     from app.store import to_json, to_markdown
 
     if output is not None and output != "-":
@@ -132,7 +207,7 @@ def export_session(store: SessionStore, session_id: str, fmt: str, output: str |
         from app.store import SessionNotFound, SessionUnreadable, StoreWriteError
 
         try:
-            store.export(session_id, Path(output), fmt)
+            store.export(session_id, Path(output), fmt, all_versions=all_versions)
         except (SessionNotFound, SessionUnreadable) as error:
             raise missing_session(session_id, error) from None
         except StoreWriteError as error:
@@ -140,7 +215,10 @@ def export_session(store: SessionStore, session_id: str, fmt: str, output: str |
         return EXIT_OK
     stdout = _require_stdout()
     session = load_session(store, session_id)
-    text = to_json(session) if fmt == "json" else to_markdown(session)
+    if fmt == "json":
+        text = to_json(session, all_versions=all_versions)
+    else:
+        text = to_markdown(session, all_versions=all_versions)
     if not text.endswith("\n"):
         text += "\n"
     stdout.write(display_safe(text) if stdout.isatty() else text)

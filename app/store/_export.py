@@ -10,19 +10,42 @@ from app.params import checked_params
 from app.store._codec import ROLES
 from app.store._errors import SessionFormatError
 from app.store._model import Message, Session, new_session_id, title_from_prompt, utc_now
+from app.store._tree import versions
 
 
-def to_markdown(session: Session) -> str:
-    """A readable Markdown transcript: headings per message, reasoning folded, stats in italics."""
+def to_markdown(session: Session, *, all_versions: bool = False) -> str:
+    """A readable Markdown transcript: headings per message, reasoning folded, stats in italics.
+
+    The active path, with earlier replies folded; ``all_versions``: every other version of a
+    message, each with the conversation that followed it, folded under the message.
+    """
     title = " ".join(session.title.split()) or "Untitled conversation"
     lines = [f"# {title}", "", f"*Created {_when(session.created)} · model {session.model}*"]
-    for message in session.messages:
-        lines.extend(["", *_message_markdown(message)])
+    lines.extend(_path_markdown(session.messages, 1, all_versions))
     return "\n".join(lines) + "\n"
 
 
-def to_json(session: Session) -> str:
-    """The session in the API's message shape, with hcchat's metadata where it is set."""
+def _path_markdown(messages: list[Message], first: int, all_versions: bool) -> list[str]:
+    lines: list[str] = []
+    for number, message in enumerate(messages, first):
+        lines.extend(["", *_message_markdown(message, earlier=not all_versions)])
+        if not all_versions or not message.alternatives:
+            continue
+        shown = versions(message)
+        for position, version in enumerate(shown, 1):
+            if version is message:
+                continue
+            summary = f"Version {position} of {len(shown)} of message {number} (another branch)"
+            branch = _path_markdown([version, *version.branch], number, all_versions)
+            lines.extend(["", *_details(summary, "\n".join(branch).strip("\n"))])
+    return lines
+
+
+def to_json(session: Session, *, all_versions: bool = False) -> str:
+    """The session in the API's message shape, with hcchat's metadata where it is set.
+
+    ``all_versions``: each alternative also carries its ``branch`` (what followed it).
+    """
     document: dict[str, object] = {
         "id": session.id,
         "title": session.title,
@@ -32,7 +55,7 @@ def to_json(session: Session) -> str:
     }
     if session.params:
         document["params"] = dict(session.params)
-    document["messages"] = [_message_json(message) for message in session.messages]
+    document["messages"] = [_message_json(message, all_versions) for message in session.messages]
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -84,7 +107,7 @@ def from_json(text: str, *, model: str = "", dropped: list[str] | None = None) -
 # --- Markdown --------------------------------------------------------------------------------
 
 
-def _message_markdown(message: Message) -> list[str]:
+def _message_markdown(message: Message, *, earlier: bool = True) -> list[str]:
     if message.role == "system":
         return ["> **System prompt**", ">", *_quoted(message.content)]
     if message.role == "user":
@@ -105,7 +128,7 @@ def _message_markdown(message: Message) -> list[str]:
     stats = _stats(message)
     if stats:
         lines.extend(["", f"*{stats}*"])
-    for number, alternative in enumerate(message.alternatives, 1):
+    for number, alternative in enumerate(message.alternatives if earlier else (), 1):
         summary = " · ".join(p for p in (f"Earlier reply {number}", alternative.model) if p)
         lines.extend(["", *_details(summary, alternative.content)])
     return lines
@@ -146,7 +169,7 @@ def _when(moment: datetime) -> str:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def _message_json(message: Message) -> dict[str, object]:
+def _message_json(message: Message, all_versions: bool = False) -> dict[str, object]:
     item: dict[str, object] = {"role": message.role, "content": message.content}
     optional: dict[str, object] = {
         "model": message.model,
@@ -164,7 +187,11 @@ def _message_json(message: Message) -> dict[str, object]:
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     if message.alternatives:
-        item["alternatives"] = [_message_json(alt) for alt in message.alternatives]
+        item["alternatives"] = [_message_json(alt, all_versions) for alt in message.alternatives]
+        if all_versions and message.version is not None:
+            item["version"] = message.version
+    if all_versions and message.branch:
+        item["branch"] = [_message_json(follower, all_versions) for follower in message.branch]
     return item
 
 
@@ -175,6 +202,8 @@ def _message_from_json(item: object, where: str) -> Message:
     if role not in ROLES:
         raise SessionFormatError(f"{where}: role {role!r} is not one of {', '.join(sorted(ROLES))}")
     alternatives = item.get("alternatives")
+    branch = item.get("branch")
+    version = item.get("version")
     return Message(
         role=str(role),
         content=_content(item.get("content"), where),
@@ -193,6 +222,11 @@ def _message_from_json(item: object, where: str) -> Message:
             _message_from_json(alt, f"{where}, alternative {n}")
             for n, alt in enumerate(alternatives if isinstance(alternatives, list) else [], 1)
         ],
+        branch=[
+            _message_from_json(follower, f"{where}, branch message {n}")
+            for n, follower in enumerate(branch if isinstance(branch, list) else [], 1)
+        ],
+        version=version if type(version) is int else None,
     )
 
 

@@ -70,6 +70,7 @@ def summarize(session: Session, path: Path) -> SessionSummary:
         path=path,
         cost=session.total_cost,
         cost_by_day=session.cost_by_day(),
+        forked_from=session.forked_from.id if session.forked_from else None,
     )
 
 
@@ -211,6 +212,7 @@ class SessionIndex:
             path=path,
             cost=None if cost is None else float(cost),
             cost_by_day={str(day): float(amount) for day, amount in days.items()},
+            forked_from=str(row["forked_from"]) if "forked_from" in row else None,
         )
 
     def _write_index(self, entries: dict[str, tuple[Fingerprint, Listed]]) -> None:
@@ -244,4 +246,6 @@ def _row(name: str, status: Fingerprint, listed: Listed) -> dict[str, object]:
             row["cost"] = listed.cost
         if listed.cost_by_day:
             row["cost_by_day"] = listed.cost_by_day
+        if listed.forked_from is not None:
+            row["forked_from"] = listed.forked_from
     return row

@@ -209,6 +209,7 @@ class SessionSummary:
     path: Path
     cost: float | None = None  # USD over every reply that reported one
     cost_by_day: dict[str, float] = field(default_factory=dict)  # UTC "YYYY-MM-DD" -> USD
+    forked_from: str | None = None  # the id of the session it was forked from
 
 
 @dataclass(frozen=True, slots=True)

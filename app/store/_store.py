@@ -35,11 +35,13 @@ from app.store._index import (
 from app.store._lock import folder_lock
 from app.store._model import (
     Attachment,
+    Message,
     Session,
     SessionSummary,
     UnreadableSession,
     new_session_id,
 )
+from app.store._tree import Location, Steps, find
 
 SNIPPET_WIDTH = 80
 
@@ -56,11 +58,17 @@ class SaveResult:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """A session matching a search; ``message_index`` is None when only the title matched."""
+    """A session matching a search; ``message_index`` is None when only the title matched.
+
+    ``branch``: the switches that bring up the branch the first match is in (empty on the
+    active path, see ``app.store._tree``); ``messages``: every matching message, in every branch.
+    """
 
     summary: SessionSummary
     message_index: int | None
     snippet: str
+    branch: Steps = ()
+    messages: tuple[Location, ...] = ()
 
 
 class SessionStore:
@@ -181,16 +189,21 @@ class SessionStore:
         session.title_locked = True
         return self.save(session)
 
-    def export(self, session_id: str, path: Path, fmt: str = "md") -> Path:
+    def export(
+        self, session_id: str, path: Path, fmt: str = "md", *, all_versions: bool = False
+    ) -> Path:
         """Write a session to ``path`` as Markdown ("md") or JSON ("json"); return ``path``.
 
-        Raises ``SessionNotFound``/``SessionUnreadable`` for the session and ``StoreWriteError``
-        if ``path`` cannot be written.
+        ``all_versions``: every branch too, marked. Raises ``SessionNotFound``/``SessionUnreadable``
+        for the session and ``StoreWriteError`` if ``path`` cannot be written.
         """
         if fmt not in ("md", "json"):
             raise ValueError(f"Unknown export format {fmt!r}: use 'md' or 'json'")
         session, _ = self._read(session_id, self.path_for(session_id))
-        text = to_json(session) if fmt == "json" else to_markdown(session)
+        if fmt == "json":
+            text = to_json(session, all_versions=all_versions)
+        else:
+            text = to_markdown(session, all_versions=all_versions)
         try:
             _refuse_special(path)
             write_atomic(path, text.encode("utf-8"))
@@ -333,14 +346,18 @@ def _as_toml_string_body(text: str) -> str:
 
 
 def _match(session: Session, needle: str, summary: SessionSummary) -> SearchHit | None:
-    for index, message in enumerate(session.messages):
-        for candidate in (message, *message.alternatives):
-            for text in (candidate.content, candidate.reasoning or ""):
-                snippet = _snippet(text, needle)
-                if snippet is not None:
-                    return SearchHit(summary, index, snippet)
-    snippet = _snippet(session.title, needle)
-    return None if snippet is None else SearchHit(summary, None, snippet)
+    def snippet_of(message: Message) -> str | None:
+        found = (_snippet(text, needle) for text in (message.content, message.reasoning or ""))
+        return next((snippet for snippet in found if snippet is not None), None)
+
+    # every branch, the active path first
+    found = tuple(find(session, lambda message: snippet_of(message) is not None))
+    if found:
+        first = found[0]
+        snippet = snippet_of(first.message) or ""
+        return SearchHit(summary, first.index, snippet, first.steps, found)
+    title = _snippet(session.title, needle)
+    return None if title is None else SearchHit(summary, None, title)
 
 
 def _snippet(text: str, needle: str) -> str | None:

@@ -53,7 +53,9 @@ def column_widths(table_width: int) -> tuple[int, int]:
     return title, max(MIN_DETAIL, room - title)
 
 
-def _row(entry: Entry, widths: tuple[int, int], snippet: str = "") -> tuple[Text, ...]:
+def _row(
+    entry: Entry, widths: tuple[int, int], snippet: str = "", origin: str | None = None
+) -> tuple[Text, ...]:
     title_width, detail_width = widths
     if isinstance(entry, UnreadableSession):
         return (
@@ -69,6 +71,8 @@ def _row(entry: Entry, widths: tuple[int, int], snippet: str = "") -> tuple[Text
         detail = fit(one_line(snippet, 200), detail_width)
     else:
         detail = fit_words(one_line(", ".join(entry.models), 200), detail_width)
+    if origin is not None and not snippet:
+        detail = fit(f"forked from {one_line(origin or 'Untitled', 200)}", detail_width)
     count = Text(str(entry.message_count), justify="right")
     cost = Text("" if entry.cost is None else format_cost(entry.cost), justify="right")
     return (Text(when), Text(title), Text(detail), count, cost)
@@ -82,6 +86,7 @@ class SessionBrowser(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[Entry] = []
+        self._titles: dict[str, str] | None = None  # made when a forked session is shown
         self.matches: dict[str, tuple[int | None, str]] = {}
         self._fill_round = 0  # counts fills, so batches of an outdated fill stop
         self._reading = False  # the list is partial: the folder's index is being built
@@ -151,6 +156,7 @@ class SessionBrowser(Screen[None]):
         ``reading``: only part of the folder is read yet (its index is being built).
         """
         self.entries = entries
+        self._titles = None
         self._reading = reading
         self.apply_filter(self.query_one("#browser-filter", Input).value)
 
@@ -196,7 +202,7 @@ class SessionBrowser(Screen[None]):
         for entry in entries[start:stop]:
             key = entry.id if isinstance(entry, SessionSummary) else f"!{entry.path.name}"
             snippet = self.matches.get(entry.id, (None, ""))[1]
-            table.add_row(*_row(entry, self._widths, snippet), key=key)
+            table.add_row(*_row(entry, self._widths, snippet, self._origin(entry)), key=key)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
             current = None
@@ -204,6 +210,14 @@ class SessionBrowser(Screen[None]):
             self.call_after_refresh(
                 self._add_rows, entries, stop, stop + ROW_BATCH, current, fill_round
             )
+
+    def _origin(self, entry: Entry) -> str | None:
+        """The title of the session ``entry`` was forked from (its id if that one is gone)."""
+        if not isinstance(entry, SessionSummary) or entry.forked_from is None:
+            return None
+        if self._titles is None:
+            self._titles = {e.id: e.title for e in self.entries if isinstance(e, SessionSummary)}
+        return self._titles.get(entry.forked_from, entry.forked_from)
 
     @on(Input.Changed, "#browser-filter")
     def filter_changed(self, event: Input.Changed) -> None:
