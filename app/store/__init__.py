@@ -74,6 +74,7 @@ if TYPE_CHECKING:
     )
     from app.store._tree import (
         Location,
+        Steps,
         adopt_versions,
         delete_turn,
         edit_at,
@@ -133,6 +134,7 @@ _WHERE: dict[str, str] = {
     "utc_now": "app.store._model",
     "write_atomic": "app.store._files",
     "Location": "app.store._tree",
+    "Steps": "app.store._tree",
     "adopt_versions": "app.store._tree",
     "delete_turn": "app.store._tree",
     "edit_at": "app.store._tree",
@@ -172,6 +174,7 @@ __all__ = [
     "SessionStore",
     "SessionSummary",
     "SessionUnreadable",
+    "Steps",
     "StoreError",
     "StoreWriteError",
     "UnreadableSession",

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from app.api import ChatClient, ModelInfo
     from app.config import Settings
     from app.roles import Role
+    from app.store import Steps
 
 MODEL_CACHE_SECONDS = 24 * 3600
 
@@ -232,13 +233,19 @@ class HCChatApp(App[int]):
             self.notify(result.note, severity="warning", markup=False, timeout=12)
         return True
 
-    def open_session(self, session_id: str, *, highlight: int | None = None) -> None:
-        """Load a saved session into the chat screen."""
+    def open_session(
+        self, session_id: str, *, highlight: int | None = None, branch: Steps = ()
+    ) -> None:
+        """Load a saved session into the chat screen, showing ``branch`` (a search hit's)."""
         try:
             session = self.store.load(session_id)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
             return
+        if branch:
+            from app.store import open_branch
+
+            open_branch(session, branch)
         self.call_later(self.chat.open, session, highlight)
 
     def rename_session(self, session_id: str, title: str) -> bool:

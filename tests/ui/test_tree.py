@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pilot import idle, told
+from textual.widgets import DataTable
 
 from app.store import SessionStore
 from app.ui.screens._dialogs import ConfirmScreen
@@ -137,6 +138,11 @@ async def test_fork_opens_a_copy_up_to_the_selected_message(make_app, loopback, 
         fork = chat(app).session.id
         assert told(app, "Forked", "message 4")
         await send_and_wait(pilot, "new")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: bool(getattr(app.screen, "entries", None)))
+        await pilot.pause()
+        row = app.screen.query_one(DataTable).get_row(fork)
+        assert str(row[2]) == "forked from one"
     assert contents(loopback.requests[-1].json["messages"]) == [
         "one", ECHO + "one", "two", ECHO + "two", "new",
     ]  # fmt: skip
@@ -199,3 +205,34 @@ async def test_a_purged_turn_is_gone_and_the_only_turn_deletes_the_session_if_as
         await pilot.press("d")
         await answer(pilot, True)
         await wait_for(pilot, lambda: not (store.folder / f"{session_id}.toml").exists())
+
+
+async def test_opening_a_search_match_in_another_branch_shows_that_branch(
+    make_app, loopback, store
+):
+    from textual.widgets import Input
+
+    from app.store import Message, Session, edit_at
+    from app.ui.screens._sessions import SessionBrowser
+
+    session = Session.new("test/model-a")
+    session.title = "Fruit"
+    session.messages += [Message("user", "pomegranate?"), Message("assistant", "red", model="m")]
+    edit_at(session, 0, "banana?")
+    session.messages.append(Message("assistant", "yellow", model="m"))
+    store.save(session)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionBrowser))
+        browser = app.screen
+        browser.query_one(Input).value = "pomegranate"
+        await wait_for(pilot, lambda: session.id in browser.branches)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: chat(app).session.id == session.id)
+        await pilot.pause()
+        assert [m.content for m in chat(app).session.messages] == ["pomegranate?", "red"]
+        highlighted = list(chat(app).query(".-highlight"))
+        assert highlighted and highlighted[0].message.content == "pomegranate?"
+        await send_and_wait(pilot, "more")
+    assert contents(loopback.requests[-1].json["messages"]) == ["pomegranate?", "red", "more"]

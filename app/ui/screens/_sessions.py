@@ -21,6 +21,7 @@ from app.ui.screens._dialogs import ConfirmScreen, TextPromptScreen
 from app.usage import format_cost
 
 if TYPE_CHECKING:
+    from app.store import Steps
     from app.ui._app import HCChatApp
 
 Entry = SessionSummary | UnreadableSession
@@ -88,6 +89,8 @@ class SessionBrowser(Screen[None]):
         self.entries: list[Entry] = []
         self._titles: dict[str, str] | None = None  # made when a forked session is shown
         self.matches: dict[str, tuple[int | None, str]] = {}
+        # the branch each match is in (the switches that bring it up), when not the active path
+        self.branches: dict[str, Steps] = {}
         self._fill_round = 0  # counts fills, so batches of an outdated fill stop
         self._reading = False  # the list is partial: the folder's index is being built
         self._widths = column_widths(80)  # of the title and detail columns, set on resize
@@ -223,6 +226,7 @@ class SessionBrowser(Screen[None]):
     def filter_changed(self, event: Input.Changed) -> None:
         """Filter titles at once, and start a full-text search when typing pauses."""
         self.matches = {}
+        self.branches = {}
         self.apply_filter(event.value)
         if event.value.strip():
             self.search(event.value.strip())
@@ -243,13 +247,20 @@ class SessionBrowser(Screen[None]):
         if worker.is_cancelled:
             return
         matches = {hit.summary.id: (hit.message_index, hit.snippet) for hit in hits}
-        self.app.call_from_thread(self.show_matches, text, matches)
+        branches = {hit.summary.id: hit.branch for hit in hits if hit.branch}
+        self.app.call_from_thread(self.show_matches, text, matches, branches)
 
-    def show_matches(self, text: str, matches: dict[str, tuple[int | None, str]]) -> None:
+    def show_matches(
+        self,
+        text: str,
+        matches: dict[str, tuple[int | None, str]],
+        branches: dict[str, Steps] | None = None,
+    ) -> None:
         """Show full-text matches if the filter has not changed since the search began."""
         if self.query_one("#browser-filter", Input).value.strip() != text:
             return
         self.matches = matches
+        self.branches = branches or {}
         self.apply_filter(text)
 
     def selected_key(self) -> str | None:
@@ -295,7 +306,8 @@ class SessionBrowser(Screen[None]):
             return
         highlight = self.matches.get(session_id, (None, ""))[0]
         self.dismiss()
-        self.hcchat.open_session(session_id, highlight=highlight)
+        branch = self.branches.get(session_id, ())
+        self.hcchat.open_session(session_id, highlight=highlight, branch=branch)
 
     def action_rename(self) -> None:
         """Rename the selected session."""
