@@ -142,8 +142,8 @@ def delete_turn(session: Session, index: int, *, keep: bool = True) -> bool:
     """Remove the turn of message ``index`` from the active path; False if it cannot be.
 
     With ``keep`` the turn stays as a version (Left/Right bring it back): a version of the
-    message before it whose branch still holds the turn, or, for the very first turn, a
-    version of the first message. The only turn of a session cannot be deleted (delete the
+    message before it whose branch still holds the turn, or, for the first turn, a version of
+    the message after it. The only turn of a session cannot be deleted (delete the
     session instead); without ``keep`` the turn is gone for good.
     """
     turn = turn_at(session, index)
@@ -155,7 +155,8 @@ def delete_turn(session: Session, index: int, *, keep: bool = True) -> bool:
         del messages[start:end]
         return True
     rest = messages[end:]
-    if start > 0:
+    # not under the system prompt: /system alone removes it, and its versions with it
+    if start > 0 and messages[start - 1].role != "system":
         holder = messages[start - 1]
         kept = copy.deepcopy(replace(holder, alternatives=[], branch=[], version=None))
         kept.branch = [*messages[start:end], *copy.deepcopy(rest)]

@@ -139,3 +139,15 @@ def test_versions_keep_their_order_through_a_reload() -> None:
     assert version_label(reloaded.messages[1]) == "2/3"
     switch_branch(reloaded, 1, 1)
     assert reloaded.messages[1].content == "y"
+
+
+def test_the_first_turn_after_a_system_prompt_is_kept_under_the_next_message() -> None:
+    session = conversation("a", "b", system="sys")
+
+    assert delete_turn(session, 1)
+
+    assert contents(session) == ["sys", "b", "re b"]
+    assert not session.messages[0].alternatives
+    switch_branch(session, 1, 1)
+    assert contents(session) == ["sys", "a", "re a", "b", "re b"]
+    assert not delete_turn(conversation("a", system="sys"), 1)
