@@ -12,7 +12,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.store import ForkOrigin, Message, Session, SessionFormatError, clean_text, session_to_toml
+from app.store import (
+    ForkOrigin,
+    Message,
+    Session,
+    SessionFormatError,
+    clean_text,
+    session_from_toml,
+    session_to_toml,
+)
 from app.store._codec import _checked_message, _message
 from app.store._fast_reader import read_own_layout
 
@@ -38,6 +46,7 @@ usages = st.builds(
 @st.composite
 def messages(draw: st.DrawFn, depth: int = 0) -> Message:
     role = draw(st.sampled_from(["system", "user", "assistant"]))
+    alternatives = draw(st.lists(messages(depth + 1), max_size=2)) if depth == 0 else []
     return Message(
         role=role,
         content=draw(texts),
@@ -53,17 +62,21 @@ def messages(draw: st.DrawFn, depth: int = 0) -> Message:
         served_model=draw(st.none() | texts),
         endpoint=draw(st.none() | texts),
         cost_details=draw(st.none() | st.dictionaries(keys, costs, max_size=2)),
-        alternatives=draw(st.lists(alternatives(depth), max_size=2)) if depth < 2 else [],
-        version=draw(st.none() | st.integers(1, 3)),
+        alternatives=alternatives,
+        version=draw(st.none() | st.integers(1, 3)) if alternatives else None,
     )
 
 
 @st.composite
-def alternatives(draw: st.DrawFn, depth: int) -> Message:
-    """Another version of a message, with the conversation that followed it (a branch)."""
-    alternative = draw(messages(2))
-    alternative.branch = draw(st.lists(messages(depth + 1), max_size=2))
-    return alternative
+def branched(draw: st.DrawFn, depth: int = 0) -> Message:
+    """A message whose other versions each carry the conversation that followed them."""
+    message = draw(messages(1))
+    if depth < 2:
+        message.alternatives = draw(st.lists(messages(1), max_size=2 - depth))
+        message.version = draw(st.integers(1, 3)) if message.alternatives else None
+        for alternative in message.alternatives:
+            alternative.branch = draw(st.lists(branched(depth + 1), max_size=2 - depth))
+    return message
 
 
 @st.composite
@@ -80,6 +93,13 @@ def sessions(draw: st.DrawFn) -> Session:
         role=draw(st.none() | texts),
         forked_from=draw(st.none() | st.builds(ForkOrigin, texts, st.integers(0, 10**6))),
     )
+
+
+@st.composite
+def branched_sessions(draw: st.DrawFn) -> Session:
+    session = draw(sessions())
+    session.messages = draw(st.lists(branched(), max_size=3))
+    return session
 
 
 def every_message(messages: list[Message]) -> Iterator[Message]:
@@ -255,3 +275,28 @@ def outcome(read: Any, item: object) -> Any:
 @given(tables | values)
 def test_the_quick_message_check_agrees_with_the_careful_one(item: object) -> None:
     assert outcome(_message, item) == outcome(_checked_message, item)
+
+
+# generating trees is slow on a loaded machine; what matters is that they are checked
+@settings(
+    max_examples=100, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(branched_sessions())
+def test_a_saved_tree_of_branches_reads_as_tomllib_reads_it(session: Session) -> None:
+    text = session_to_toml(session)
+
+    assert read_own_layout(text) in (None, tomllib.loads(text))
+    # every branch is read back: writing what was read gives the same text
+    assert session_to_toml(session_from_toml(text, source="tree")) == text
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(branched_sessions())
+def test_the_reader_reads_every_branch_it_wrote(session: Session) -> None:
+    session.params = {}
+    for message in every_message(session.messages):
+        message.usage = {"prompt_tokens": 1}
+        if message.ttft is not None and not math.isfinite(message.ttft):
+            message.ttft = None
+
+    assert read_own_layout(session_to_toml(session)) is not None
