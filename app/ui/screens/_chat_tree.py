@@ -151,6 +151,7 @@ class TreeCommands(ChatCommands):
 
     async def regenerate(self, index: int) -> None:
         """Ask again for reply ``index`` with the current model; it and what followed are kept."""
+        self.stop_editing()  # the message being edited may be below, about to be set aside
         earlier = regenerate_at(self.session, index)
         await self.redraw_from(index)
         await self.start_reply(earlier)
@@ -168,6 +169,7 @@ class TreeCommands(ChatCommands):
             self.notify(f"This message has only one version.{hint}", markup=False)
             return
         index = view.index
+        self.stop_editing()
         chosen = switch_branch(self.session, index, event.step)
         self.save()
         await self.redraw_from(index)
@@ -239,6 +241,7 @@ class TreeCommands(ChatCommands):
         """Delete the turn at ``index``: kept as a version, or (``keep=False``) for good."""
         if self.streaming or index >= len(self.session.messages):
             return
+        self.stop_editing()
         if not delete_turn(self.session, index, keep=keep):
             self.notify("This turn cannot be deleted.", markup=False)
             return
