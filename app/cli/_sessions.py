@@ -161,6 +161,7 @@ def search_sessions(store: SessionStore, query: str) -> int:
 
     A match in another branch than the active one is marked ``(branch)``. Exit 1 if none.
     """
+    _require_stdout()
     found = False
     for hit in store.iter_search(query):
         found = True
@@ -180,6 +181,7 @@ def fork_session(store: SessionStore, session_id: str, at: int | None) -> int:
     """Save a copy of a session up to message ``at`` (default: all) as a new one; print its id."""
     from app.store import fork_at
 
+    _require_stdout()  # before saving: the new id must reach the caller
     session = load_session(store, session_id)
     try:
         fork = fork_at(session, at)
