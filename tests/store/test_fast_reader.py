@@ -98,6 +98,7 @@ def sessions(draw: st.DrawFn) -> Session:
 @st.composite
 def branched_sessions(draw: st.DrawFn) -> Session:
     session = draw(sessions())
+    session.params = {}  # what hcchat sends is checked on reading
     session.messages = draw(st.lists(branched(), max_size=3))
     return session
 
