@@ -117,6 +117,15 @@ def regenerate_at(session: Session, index: int) -> list[Message]:
     return shown
 
 
+def put_back(session: Session, reply: Message, earlier: list[Message]) -> None:
+    """Undo ``regenerate_at`` when no new reply was asked for: ``reply`` is active again."""
+    if any(version is reply for version in earlier):
+        session.messages.append(reply)
+        session.messages.extend(reply.branch)
+        reply.branch = []
+        _arrange(reply, earlier)
+
+
 def adopt_versions(reply: Message, earlier: list[Message]) -> None:
     """Make ``reply`` the newest version, after ``earlier`` (from ``regenerate_at``)."""
     reply.alternatives = list(earlier)

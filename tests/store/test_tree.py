@@ -151,3 +151,16 @@ def test_the_first_turn_after_a_system_prompt_is_kept_under_the_next_message() -
     switch_branch(session, 1, 1)
     assert contents(session) == ["sys", "a", "re a", "b", "re b"]
     assert not delete_turn(conversation("a", system="sys"), 1)
+
+
+def test_a_regeneration_never_asked_for_puts_the_reply_back() -> None:
+    from app.store import put_back
+
+    session = conversation("a", "b")
+    old = session.messages[1]
+    earlier = regenerate_at(session, 1)
+
+    put_back(session, old, earlier)
+
+    assert contents(session) == ["a", "re a", "b", "re b"]
+    assert not session.messages[1].alternatives

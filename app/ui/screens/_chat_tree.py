@@ -16,6 +16,7 @@ from app.store import (
     delete_turn,
     edit_at,
     fork_at,
+    put_back,
     regenerate_at,
     switch_branch,
     turn_at,
@@ -152,9 +153,13 @@ class TreeCommands(ChatCommands):
     async def regenerate(self, index: int) -> None:
         """Ask again for reply ``index`` with the current model; it and what followed are kept."""
         self.stop_editing()  # the message being edited may be below, about to be set aside
+        old = self.session.messages[index]
         earlier = regenerate_at(self.session, index)
         await self.redraw_from(index)
         await self.start_reply(earlier)
+        if len(self.session.messages) == index:  # not asked (too long): nothing is set aside
+            put_back(self.session, old, earlier)
+            await self.redraw_from(index)
 
     # ----------------------------------------------------------------- switch
 
