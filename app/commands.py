@@ -118,7 +118,7 @@ COMMANDS: tuple[Command, ...] = (
             help="show the message's next version, with the conversation that followed it"),
     Command("message.edit", "Edit", "edit", "message", "e", title="Edit the message",
             help="edit this message of yours and ask again: a new branch (the old one is kept)"),
-    Command("message.regenerate", "Regenerate", "regenerate", "message", "r",
+    Command("message.regenerate", "Regenerate", "regenerate", "message", "r", footer=False,
             title="Regenerate the reply",
             help="ask again for this reply with the current model: a new branch"),
     Command("message.delete", "Delete turn", "delete", "message", "d", footer=False,
