@@ -9,12 +9,13 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Se
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing, asynccontextmanager
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Self, TypeVar
 
 import httpx
 from httpx_sse import EventSource, aconnect_sse
 
 from app import __version__
+from app.api._bodies import json_body, model_list, request_body
 from app.api._errors import (
     APIError,
     BadRequestError,
@@ -23,7 +24,7 @@ from app.api._errors import (
     StreamInterrupted,
 )
 from app.api._event_stream import MAX_EVENT_CHARS, EventReader, size_text
-from app.api._events import Completion, ModelInfo, StreamEvent, model_from_listing
+from app.api._events import Completion, ModelInfo, StreamEvent
 from app.api._failures import Failure, connect_failure, read_failure
 from app.api._http_errors import error_from_response, parse_retry_after, shorten
 from app.api._secrets import mask_secret, url_secrets
@@ -31,7 +32,6 @@ from app.api._secrets import redact as redact  # re-exported: app.api.redact liv
 from app.api._sse import (
     MAX_REPLY_CHARS,
     StreamDecoder,
-    clean_surrogates,
     completion_events,
     describe_error,
     error_status,
@@ -43,8 +43,6 @@ DEFAULT_BASE_URL = "https://ai.hackclub.com/proxy/v1"
 USER_AGENT = f"hcchat/{__version__}"
 # 408 is the server giving up on a slow request: like a gateway timeout, worth another try.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-MESSAGE_KEYS = ("role", "content", "name")
-_NOT_PARAMS = frozenset({"model", "messages", "stream", "stream_options"})  # params never override
 # Enough of an error body for its message; the rest is not read.
 MAX_ERROR_BODY = 1024 * 1024
 ENDPOINT_PATH = "/chat/completions"
@@ -146,7 +144,7 @@ class ChatClient:
         Close the generator (``contextlib.aclosing``) to cancel: that closes the connection.
         """
         url = f"{self.base_url}/chat/completions"
-        payload = self._payload(model, messages, params, stream=True)
+        payload = request_body(model, messages, params, stream=True)
 
         def connect() -> AbstractAsyncContextManager[EventSource]:
             return aconnect_sse(self._http, "POST", url, json=payload, headers=self._headers())
@@ -179,7 +177,7 @@ class ChatClient:
     ) -> Completion:
         """Ask for a whole reply at once (``stream: false``)."""
         url = f"{self.base_url}/chat/completions"
-        payload = self._payload(model, messages, params, stream=False)
+        payload = request_body(model, messages, params, stream=False)
 
         def connect() -> AbstractAsyncContextManager[httpx.Response]:
             return self._http.stream("POST", url, json=payload, headers=self._headers(json=True))
@@ -187,7 +185,7 @@ class ChatClient:
         try:
             async with self._open(connect, _same) as response:
                 body = await self._read_body(response)
-                data = _json_body(body, response, what="reply")
+                data = json_body(body, response, what="reply")
                 self._raise_for_error_object(data, response, body)
                 return self._masked(parse_completion(data))
         except APIError as error:
@@ -204,7 +202,7 @@ class ChatClient:
         try:
             async with self._open(connect, _same) as response:
                 body = await self._read_body(response)
-                data = _json_body(body, response, what="model list")
+                data = json_body(body, response, what="model list")
                 self._raise_for_error_object(data, response, body)
         except APIError as error:
             self._redacted(error)
@@ -212,7 +210,7 @@ class ChatClient:
         items = data.get("data") if isinstance(data, Mapping) else data
         if not isinstance(items, list):
             raise ProtocolError("The model list has no `data` array.")
-        return _models(items)
+        return model_list(items)
 
     # ------------------------------------------------------------------ request parts
 
@@ -248,30 +246,6 @@ class ChatClient:
         if self._api_key is not None:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
-
-    @staticmethod
-    def _payload(
-        model: str,
-        messages: Sequence[Mapping[str, object]],
-        params: Mapping[str, float | int | str] | None,
-        *,
-        stream: bool,
-    ) -> dict[str, Any]:
-        """The request body: only the message fields the API knows and only the params given."""
-        payload: dict[str, Any] = {
-            "model": model,
-            "messages": [{k: _clean(m[k]) for k in MESSAGE_KEYS if k in m} for m in messages],
-            "stream": stream,
-        }
-        params = {k: v for k, v in (params or {}).items() if k not in _NOT_PARAMS}
-        effort = params.pop("reasoning_effort", None)
-        payload.update(params)
-        if isinstance(effort, str):
-            # OpenRouter's shape; "none" turns reasoning off (never a top-level reasoning_effort)
-            payload["reasoning"] = {"effort": effort}
-        if stream:
-            payload["stream_options"] = {"include_usage": True}
-        return payload
 
     # ------------------------------------------------------------------ attempts and retries
 
@@ -444,40 +418,3 @@ def _is_event_stream(response: httpx.Response) -> bool:
     # The same test httpx-sse applies before it parses events.
     content_type = response.headers.get("content-type", "")
     return "text/event-stream" in content_type.partition(";")[0]
-
-
-def _json_body(body: bytes, response: httpx.Response, *, what: str) -> Any:
-    """Parse a JSON body (leading whitespace, the Hack Club proxy's keep-alive, is fine)."""
-    try:
-        return json.loads(body)
-    except ValueError:
-        content_type = response.headers.get("content-type") or "no content type"
-        snippet = shorten(body.decode("utf-8", "replace"), 80) or "(empty body)"
-        raise ProtocolError(
-            f"The server's {what} is not JSON ({content_type}): {snippet}"
-        ) from None
-
-
-def _models(items: list[Any]) -> list[ModelInfo]:
-    models: list[ModelInfo] = []
-    seen: set[str] = set()
-    for item in items:
-        if not isinstance(item, Mapping):
-            continue
-        model_id = item.get("id")
-        if not isinstance(model_id, str) or not model_id.strip() or model_id in seen:
-            continue
-        seen.add(model_id)
-        models.append(model_from_listing(item))
-    return models
-
-
-def _clean(value: object) -> object:
-    """A message field with lone surrogates replaced, in a string or a content array's parts."""
-    if isinstance(value, str):
-        return clean_surrogates(value)
-    if isinstance(value, list):
-        return [_clean(part) for part in value]
-    if isinstance(value, dict):
-        return {key: _clean(item) for key, item in value.items()}
-    return value

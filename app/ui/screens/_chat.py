@@ -36,7 +36,6 @@ from app.store import (
     Message,
     ReplyBuilder,
     Session,
-    StoreError,
     adopt_versions,
     title_from_prompt,
     utc_now,
@@ -45,19 +44,19 @@ from app.ui._bindings import bindings
 from app.ui.screens._chat_budget import budget_stats
 from app.ui.screens._chat_commands import CommandError, parse_command
 from app.ui.screens._chat_tree import TreeCommands
+from app.ui.screens._chat_view import ViewCommands
 from app.ui.screens._composer import ComposerCommands
 from app.ui.widgets import (
     Conversation,
     MessageView,
     PromptArea,
-    RecentSession,
     ReplyView,
     StatusLine,
     SystemMessage,
     UserMessage,
     WelcomeView,
 )
-from app.ui.widgets._welcome import RECENT, RecentEntry, backend_line
+from app.ui.widgets._welcome import backend_line
 from app.usage import context_meter, context_tokens, format_cost, overflow_message
 
 if TYPE_CHECKING:
@@ -86,7 +85,7 @@ class _Streaming:
     checkpoints: Checkpoints
 
 
-class ChatScreen(TreeCommands, ComposerCommands):
+class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
     """Chat with a model: send prompts, stream replies, switch models, run slash commands."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("chat")
@@ -198,47 +197,6 @@ class ChatScreen(TreeCommands, ComposerCommands):
         conversation.anchor()
         self.update_status()
         self.show_welcome(not any(m.role != "system" for m in self.session.messages))
-
-    def show_welcome(self, show: bool) -> None:
-        """Show the welcome view (a new, empty session) or hide it; it lists recent sessions."""
-        welcome = self.query_one(WelcomeView)
-        welcome.display = show
-        if show:
-            self._read_recent()
-
-    @work(exclusive=True, group="recent", thread=True, exit_on_error=False)
-    def _read_recent(self) -> None:
-        # The newest files by time, loaded one by one: not the store's list, which on a first
-        # run builds the folder's index under a lock the session browser then waits on.
-        store, current = self.hcchat.store, self.session.id
-        try:
-            files = sorted(
-                store.folder.glob("*.toml"), key=lambda path: path.stat().st_mtime, reverse=True
-            )
-        except OSError:
-            return  # the list is a convenience: the browser says what is wrong
-        recent: list[RecentEntry] = []
-        for path in files:
-            if len(recent) == 2 * RECENT:  # some to spare: file times can tie
-                break
-            if path.stem == current:
-                continue
-            try:
-                session = store.load(path.stem)
-            except (StoreError, OSError):
-                continue
-            count = sum(message.role != "system" for message in session.messages)
-            recent.append(RecentEntry(session.id, session.title, session.updated, count))
-        recent.sort(key=lambda entry: (entry.updated, entry.id), reverse=True)
-        self.app.call_from_thread(self._show_recent, recent[:RECENT])
-
-    def _show_recent(self, recent: list[RecentEntry]) -> None:
-        self.call_later(self.query_one(WelcomeView).show_recent, recent)
-
-    @on(RecentSession.Chosen)
-    def open_recent(self, event: RecentSession.Chosen) -> None:
-        """Reopen a session listed in the welcome view."""
-        self.hcchat.open_session(event.session_id)
 
     async def open(self, session: Session, highlight: int | None = None) -> None:
         """Show ``session`` (cancelling any reply that streams); optionally mark one message."""
@@ -457,25 +415,6 @@ class ChatScreen(TreeCommands, ComposerCommands):
 
     def on_unmount(self) -> None:
         self.stop_reply(CLOSED)
-
-    def action_scroll_page(self, step: int) -> None:
-        """Scroll the conversation a page up (-1) or down (1), wherever the focus is."""
-        conversation = self.query_one(Conversation)
-        if step < 0:
-            conversation.release_anchor()
-            conversation.scroll_page_up(animate=False)
-        else:
-            conversation.scroll_page_down(animate=False)
-
-    def action_scroll_to(self, end: int) -> None:
-        """Scroll to the start (0) or the end (1) of the conversation; the end follows a reply."""
-        conversation = self.query_one(Conversation)
-        if end:
-            conversation.scroll_end(animate=False)
-            conversation.anchor()
-        else:
-            conversation.release_anchor()
-            conversation.scroll_home(animate=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
