@@ -43,8 +43,12 @@ def rss() -> int:
     return 0
 
 
-def long_session(messages: int) -> Any:
-    """A session of ``messages`` messages: questions, and Markdown replies of ~1 KB."""
+def long_session(messages: int, branches: int = 0) -> Any:
+    """A session of ``messages`` messages: questions, and Markdown replies of ~1 KB.
+
+    ``branches``: that many replies, spread evenly, have an earlier version whose own branch
+    (a question and its reply) goes on under it, as regenerating a reply leaves them.
+    """
     from app.store import Message, Session
 
     rng = random.Random(5)
@@ -76,6 +80,22 @@ def long_session(messages: int) -> Any:
                 usage={"prompt_tokens": 10 * number, "completion_tokens": 300, "total_tokens": 1},
             )
         )
+    replies = [m for m in session.messages if m.role == "assistant"]
+    for reply in replies[:: max(1, len(replies) // branches)][:branches] if branches else []:
+        earlier = Message(
+            role="assistant",
+            content="An earlier version of this reply.\n\n" + reply.content[:500],
+            created=reply.created,
+            model="openai/gpt-oss-120b",
+            finish_reason="stop",
+            version=1,
+        )
+        earlier.branch = [
+            Message(role="user", content="And then?", created=reply.created),
+            Message("assistant", reply.content[:800], created=reply.created, model="m"),
+        ]
+        reply.alternatives = [earlier]
+        reply.version = 2
     return session
 
 
@@ -160,14 +180,18 @@ async def scroll_through(home: Path, session_id: str) -> dict[str, Any]:
 
 
 def main() -> int:
-    args = parser(__doc__.splitlines()[0], runs=7, quick_runs=1).parse_args()
+    options = parser(__doc__.splitlines()[0], runs=7, quick_runs=1)
+    options.add_argument(
+        "--branches", type=int, default=0, help="give that many replies an earlier branch"
+    )
+    args = options.parse_args()
     runs = run_count(args)
     messages = 80 if args.quick else MESSAGES
     targets = Targets()
     with isolated_home() as home:
         from app.store import SessionStore
 
-        session = long_session(messages)
+        session = long_session(messages, args.branches)
         store = SessionStore(sessions_folder(home))
         saved = store.save(session)
         size = saved.path.stat().st_size

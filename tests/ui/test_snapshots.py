@@ -17,7 +17,7 @@ from loopback import stall
 from pilot import wait_for
 from textual.widgets import Input, TextArea
 
-from app.store import Message, Session
+from app.store import ForkOrigin, Message, Session
 from app.ui.markdown import _blocks
 from app.ui.screens import (
     ChatScreen,
@@ -289,5 +289,55 @@ def test_model_picker_light_theme(snap_compare, make_app, loopback):
     async def run_before(pilot) -> None:
         await _model_picker_shown(pilot)
         assert app.theme == LIGHT
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_reply_with_versions_selected(snap_compare, make_app):
+    # the reply was regenerated with another model: it is version 2 of 2, and the earlier one
+    # keeps its own branch (a follow-up question and its answer)
+    session = _session()
+    reply = session.messages[-1]
+    earlier = Message(
+        "assistant",
+        "A scarecrow walks into a bar...",
+        created=WHEN,
+        model="test/model-b",
+        finish_reason="stop",
+        version=1,
+    )
+    earlier.branch = [
+        Message("user", "Finish the joke.", created=WHEN),
+        Message("assistant", "...and says: I'm outstanding.", created=WHEN, model="test/model-b"),
+    ]
+    reply.alternatives = [earlier]
+    reply.version = 2
+    app = make_app(session)
+
+    async def run_before(pilot) -> None:
+        await _chat_shown(pilot)
+        await pilot.press("ctrl+up")  # selects the last message: the header shows "2/2"
+        await wait_for(pilot, lambda: isinstance(app.focused, ReplyView))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_session_browser_showing_a_fork(snap_compare, make_app, store):
+    _save_three(store)
+    fork = _session()
+    fork.id = "20261123-093000-0004"
+    fork.title = "Scarecrows, the sequel"
+    fork.updated = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    fork.forked_from = ForkOrigin("20261120-093000-0000", 3)
+    store.save(fork)
+    app = make_app()
+
+    async def run_before(pilot) -> None:
+        await pilot.press("ctrl+o")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, SessionBrowser) and len(app.screen.entries) > 4
+        )
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
