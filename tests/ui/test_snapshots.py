@@ -9,13 +9,11 @@ the SVG diff before running ``pytest --snapshot-update``.
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 
 import pytest
 from loopback import stall
 from pilot import wait_for
-from textual.widgets import Input, TextArea
 
 from app.store import ForkOrigin, Message, Session
 from app.ui.markdown import _blocks
@@ -27,7 +25,6 @@ from app.ui.screens import (
     SessionBrowser,
     SettingsScreen,
     TextPromptScreen,
-    _chat,
 )
 from app.ui.widgets import ReplyView, StatusLine
 
@@ -38,16 +35,8 @@ WHEN = datetime(2026, 11, 24, 19, 30, 5, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def frozen_time(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr(_chat, "utc_now", lambda: WHEN)
-    monkeypatch.setattr(ChatScreen, "clock", staticmethod(lambda: 1000.0))
-    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _frozen(frozen_time: datetime) -> None:
+    """Every picture here is taken at ``frozen_time``."""
 
 
 def _session() -> Session:

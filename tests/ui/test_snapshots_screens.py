@@ -8,15 +8,13 @@ cursors that do not blink). Review the SVG diff before running ``pytest --snapsh
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 
 import pytest
 from loopback import stall
-from textual.widgets import Input, TextArea
 
 from app.store import Message, Session
-from app.ui.screens import ChatScreen, _chat
+from app.ui.screens import ChatScreen
 from app.ui.screens._dialogs import HelpScreen
 from app.ui.screens._settings import SettingsScreen
 from app.ui.widgets import RecentSession, WelcomeView
@@ -47,16 +45,8 @@ class _Clock:
 
 
 @pytest.fixture(autouse=True)
-def frozen_time(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr(_chat, "utc_now", lambda: WHEN)
-    monkeypatch.setattr(ChatScreen, "clock", staticmethod(lambda: 1000.0))
-    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _frozen(frozen_time: datetime) -> None:
+    """Every picture here is taken at ``frozen_time``."""
 
 
 def _session(reply: str = MATH_REPLY) -> Session:
