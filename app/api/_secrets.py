@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, unquote, urlsplit
 
+from app.api._think import partial_prefix_length
+
 # Keys shorter than this are masked whole: four characters of a short key give too much away.
 SHOW_TAIL_FROM = 24
 HIDDEN_USERINFO = "[credentials]"
@@ -115,7 +117,7 @@ class StreamMask:
             out.append(buffer[released:found])  # empty when the secret began in the shown part
             out.append(self._mask)
             released = start = found + len(secret)
-        partial = _partial_length(buffer[start:], secret)
+        partial = partial_prefix_length(buffer[start:], secret)
         held = min(partial, len(buffer) - released) if partial >= MIN_HOLD else 0
         cut = len(buffer) - held
         out.append(buffer[released:cut])
@@ -127,14 +129,3 @@ class StreamMask:
         """Whatever is held back (it was not the secret after all)."""
         held, self._held, self._shown = self._held, "", ""
         return held
-
-
-def _partial_length(text: str, secret: str) -> int:
-    """Length of the longest end of ``text`` that is a proper beginning of ``secret``."""
-    tail = text[-(len(secret) - 1) :] if len(secret) > 1 else ""
-    start = tail.find(secret[0])
-    while start >= 0:
-        if secret.startswith(tail[start:]):
-            return len(tail) - start
-        start = tail.find(secret[0], start + 1)
-    return 0

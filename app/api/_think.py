@@ -181,15 +181,16 @@ class ThinkSplitter:
 
 def _releasable(text: str, *tags: str) -> int:
     """How much of ``text`` can be released: all but a partial tag and the whitespace before it."""
-    held = max(_partial_tag_length(text, tag) for tag in tags)
+    held = max(partial_prefix_length(text, tag) for tag in tags)
     end = len(text) - held
     while end > 0 and text[end - 1].isspace():
         end -= 1
     return end
 
 
-def _partial_tag_length(text: str, tag: str) -> int:
-    """Length of the longest end of ``text`` that is a proper beginning of ``tag``."""
+def partial_prefix_length(text: str, tag: str) -> int:
+    """Length of the longest end of ``text`` that is a proper beginning of ``tag`` (what a
+    stream must hold back in case the next piece completes ``tag``)."""
     tail = text[-(len(tag) - 1) :] if len(tag) > 1 else ""
     # only an end that starts with the tag's first character can be one (most ends have none)
     start = tail.find(tag[0])
