@@ -111,6 +111,13 @@ class HCChatApp(App[int]):
         self._handle_signals()
         if self._idle_gc is not None:
             self.call_after_refresh(self._start_idle_gc)
+        self.call_after_refresh(self._read_contexts)
+
+    def _read_contexts(self) -> None:
+        # the model cache can list hundreds of models: read after the first frame, not before
+        self.context_length("")
+        with suppress(LookupError):
+            self.chat.update_status()
 
     def _handle_signals(self) -> None:
         """SIGTERM and SIGHUP (the terminal was closed) save the reply that streams, then quit.
@@ -331,10 +338,16 @@ class HCChatApp(App[int]):
         with suppress(LookupError):
             self.chat.update_status()
 
-    def context_length(self, model: str) -> int | None:
+    def context_length(self, model: str, *, load: bool = True) -> int | None:
         """The context length the endpoint lists for ``model``: from the last model list, or
-        the model cache however old (a context length seldom changes); None when unknown."""
+        the model cache however old (a context length seldom changes); None when unknown.
+
+        ``load=False``: don't read the cache now if it was not read yet (the status line, which
+        is drawn before the first frame: the cache is read just after it).
+        """
         if self._contexts is None:
+            if not load:
+                return None
             from app.api import ModelInfo
 
             cache = ModelCache(self.settings.cache_dir / "models.json")

@@ -164,7 +164,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
                 stats.append(f"{session.total_tokens} tokens total")
         if session.total_cost is not None:
             stats.append(f"{format_cost(session.total_cost)} this session")
-        context = self.hcchat.context_length(session.model)
+        context = self.hcchat.context_length(session.model, load=False)
         if context and builder is None:
             stats.append(context_meter(context_tokens(session), context))
         budget = self.hcchat.settings.daily_budget
