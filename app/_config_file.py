@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, Generic, TypeVar, cast
 
 from app.commands import KEY_ACTIONS, key_scopes
+from app.endpoints import DEFAULT_ENDPOINT, NAME_PATTERN, EndpointConfig
 from app.params import PARAMS, ParamValue, parse_param
 from app.roles import Role
 
@@ -208,6 +209,59 @@ def _roles(table: object, at: Locator) -> Mapping[str, Role]:
     return MappingProxyType(roles)
 
 
+# The keys of an [endpoints.NAME] table.
+_ENDPOINT_KEYS = ("base_url", "api_key", "api_key_command", "models")
+
+
+def _endpoints(table: object, at: Locator) -> Mapping[str, EndpointConfig]:
+    """The ``[endpoints.NAME]`` tables: ``base_url``, a key or key command, ``models``."""
+    if not isinstance(table, dict):
+        raise ValueError(table)
+    endpoints: dict[str, EndpointConfig] = {}
+    for name, body in table.items():
+        where, what = at(name, "endpoints"), f"endpoints.{name}"
+        if not NAME_PATTERN.fullmatch(name) or name == DEFAULT_ENDPOINT:
+            reason = (
+                "is the endpoint of base_url (and --base-url, HCCHAT_BASE_URL)"
+                if name == DEFAULT_ENDPOINT
+                else "is not a name of letters, digits, '-' and '_' (at most 40)"
+            )
+            raise ConfigError(f"{where}: endpoint name {name!r} {reason}; choose another")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where}: {what} must be a table ([{what}])")
+        for key, value in body.items():
+            if key not in _ENDPOINT_KEYS:
+                known = ", ".join(_ENDPOINT_KEYS)
+                raise ConfigError(
+                    f"{at(key, what)}: {what}: {key!r} is not an endpoint setting; "
+                    f"an endpoint has {known}"
+                )
+            valid = (
+                isinstance(value, list)
+                and all(isinstance(m, str) and m.strip() and " " not in m.strip() for m in value)
+                if key == "models"
+                else isinstance(value, str) and bool(value.strip())
+            )
+            if not valid:
+                kind = "a list of model ids" if key == "models" else _STRING
+                raise ConfigError(f"{at(key, what)}: {what}.{key} must be {kind}, not {value!r}")
+        if "base_url" not in body:
+            raise ConfigError(f"{where}: {what} needs a base_url")
+        if "api_key" in body and "api_key_command" in body:
+            raise ConfigError(f"{where}: {what} has both api_key and api_key_command; keep one")
+        key = body.get("api_key")
+        if key is not None and (problem := key_problem(key.strip())) is not None:
+            raise ConfigError(f"{at('api_key', what)}: {what}.api_key {problem}")
+        endpoints[name] = EndpointConfig(
+            name=name,
+            base_url=body["base_url"].strip(),
+            api_key=key.strip() if key else None,
+            api_key_command=body.get("api_key_command"),
+            models=tuple(dict.fromkeys(m.strip() for m in body.get("models", ()))),
+        )
+    return MappingProxyType(endpoints)
+
+
 _STRING = "a non-empty string"
 API_KEY = Setting("api_key", _STRING, _api_key)
 API_KEY_COMMAND = Setting("api_key_command", _STRING, _text)
@@ -219,6 +273,7 @@ PARAM_SETTINGS = tuple(Setting(name, spec.help, _param(name)) for name, spec in 
 KEYS = Setting("keys", "a table ([keys])", _keys)
 DAILY_BUDGET = Setting("daily_budget", "a number of USD above 0", _budget)
 ROLES = Setting("roles", "a table of [roles.NAME] tables", _roles)
+ENDPOINTS = Setting("endpoints", "a table of [endpoints.NAME] tables", _endpoints)
 
 _ROWS: tuple[Setting[Any], ...] = (
     API_KEY,
@@ -231,6 +286,7 @@ _ROWS: tuple[Setting[Any], ...] = (
     DAILY_BUDGET,
     KEYS,
     ROLES,
+    ENDPOINTS,
 )
 SETTINGS: Mapping[str, Setting[Any]] = MappingProxyType({row.name: row for row in _ROWS})
 

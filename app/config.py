@@ -24,6 +24,7 @@ from app._config_file import (
     read_regular_file,
 )
 from app.commands import KEY_ACTIONS
+from app.endpoints import DEFAULT_ENDPOINT, Endpoint, EndpointConfig, find_endpoint
 from app.roles import Role
 
 if TYPE_CHECKING:
@@ -54,7 +55,9 @@ class Settings:
 
     ``warnings`` are one-line notes for stderr before starting (without the ``hcchat:
     warning:`` prefix), about something that works but should be fixed. ``roles``: the
-    config's ``[roles.NAME]`` tables, by name.
+    config's ``[roles.NAME]`` tables, by name. ``endpoints``: the config's
+    ``[endpoints.NAME]``, by name, keys found; ``endpoint``: the one new sessions use
+    (``--endpoint``), ``default`` being ``base_url`` with ``api_key``.
     """
 
     api_key: str | None = field(repr=False)
@@ -71,6 +74,21 @@ class Settings:
     warnings: tuple[str, ...] = ()
     daily_budget: float | None = None  # USD a UTC day, over every session
     roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
+    endpoints: Mapping[str, Endpoint] = field(default_factory=lambda: MappingProxyType({}))
+    endpoint: str = DEFAULT_ENDPOINT
+
+    def all_endpoints(self) -> dict[str, Endpoint]:
+        """Every endpoint by name, ``default`` (the base URL and its key) first."""
+        default = Endpoint(DEFAULT_ENDPOINT, self.base_url, self.api_key)
+        return {DEFAULT_ENDPOINT: default, **self.endpoints}
+
+    def endpoint_named(self, name: str | None) -> Endpoint:
+        """The endpoint ``name`` (None: ``default``); ``UnknownEndpoint`` if there is none."""
+        return find_endpoint(self.all_endpoints(), name or DEFAULT_ENDPOINT)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every endpoint's key: masked in any message, whichever endpoint it is about."""
+        return tuple(e.api_key for e in self.all_endpoints().values() if e.api_key)
 
 
 def config_path() -> Path:
@@ -132,7 +150,28 @@ def load_settings(
         warnings=_warnings(config, path),
         daily_budget=config.get(config_file.DAILY_BUDGET),
         roles=config.get(config_file.ROLES) or MappingProxyType({}),
+        endpoints=_resolve_endpoints(config.get(config_file.ENDPOINTS) or {}, path, demo=demo),
     )
+
+
+def _resolve_endpoints(
+    tables: Mapping[str, EndpointConfig], path: Path, *, demo: bool
+) -> Mapping[str, Endpoint]:
+    """The ``[endpoints.NAME]`` tables with their URLs checked and keys found (not in demo
+    mode: no key is looked up, no command run)."""
+    endpoints: dict[str, Endpoint] = {}
+    for name, table in tables.items():
+        where = f"endpoints.{name}.base_url in config file {path}"
+        key = table.api_key
+        if table.api_key_command is not None and not demo:
+            key = _run_key_command(table.api_key_command, path, f"endpoints.{name}.api_key_command")
+        endpoints[name] = Endpoint(
+            name=name,
+            base_url=_check_base_url(table.base_url, where),
+            api_key=None if demo else key,
+            models=table.models,
+        )
+    return MappingProxyType(endpoints)
 
 
 def _first(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:
@@ -161,7 +200,9 @@ def _warnings(config: ConfigFile, path: Path) -> tuple[str, ...]:
     """Notes about a config that works but should be fixed: a key other users can read."""
     if os.name != "posix" or config.mode is None or not config.mode & 0o077:
         return ()
-    if config.get(config_file.API_KEY) is None:
+    if config.get(config_file.API_KEY) is None and not any(
+        table.api_key for table in (config.get(config_file.ENDPOINTS) or {}).values()
+    ):
         return ()
     return (f"config file {path} holds api_key and can be read by other users; chmod 600 {path}",)
 
@@ -184,7 +225,7 @@ def _find_api_key(environ: Mapping[str, str], config: ConfigFile, path: Path) ->
     return None
 
 
-def _run_key_command(command: str, path: Path) -> str:
+def _run_key_command(command: str, path: Path, name: str = "api_key_command") -> str:
     """Run ``api_key_command`` with the shell and return the first line of its output, stripped.
 
     Only the first line is the key: ``pass show`` and the like print other fields after it.
@@ -192,7 +233,7 @@ def _run_key_command(command: str, path: Path) -> str:
     import signal
     import subprocess
 
-    where = f"config file {path}: api_key_command"
+    where = f"config file {path}: {name}"
     try:
         process = subprocess.Popen(
             command,
