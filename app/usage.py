@@ -43,8 +43,9 @@ def estimate_tokens(text: str) -> int:
 def context_tokens(session: Session, extra: str = "") -> int:
     """About how many tokens the next request takes: the last reply's reported prompt and
     completion, plus a quarter of the length of what came after it (and of ``extra``, a prompt
-    about to be added). With no reply that reported usage, every message is estimated."""
-    messages = [m for m in session.messages if not m.failed_empty]
+    about to be added). With no reply that reported usage, every message is estimated.
+    After a ``/compact``, only what is sent counts: the summary, not the turns it replaces."""
+    messages = session.sent_messages()
     known, start = 0, 0
     for index in range(len(messages) - 1, -1, -1):
         usage = messages[index].usage or {}
@@ -61,8 +62,13 @@ def context_meter(used: int, context: int) -> str:
     return f"ctx {used * 100 // context}% of {format_tokens(context)}"
 
 
-def overflow_message(session: Session, context: int | None, extra: str = "") -> str | None:
-    """Why the next request cannot fit ``context`` tokens, or None when it can (or unknown)."""
+def overflow_message(
+    session: Session, context: int | None, extra: str = "", *, compact: str = "/compact"
+) -> str | None:
+    """Why the next request cannot fit ``context`` tokens, or None when it can (or unknown).
+
+    ``compact``: how to run ``/compact`` where the message is shown.
+    """
     if not context:
         return None
     used = context_tokens(session, extra)
@@ -72,8 +78,8 @@ def overflow_message(session: Session, context: int | None, extra: str = "") -> 
         f"This request needs about {used:,} tokens, {used - context:,} more than the "
         f"{format_tokens(context)}-token context of {one_line(session.model, 80)}; it was not "
         "sent. "
-        "Start a new session (/new), /fork at an earlier message, or pick a model with a "
-        "longer context."
+        f"Summarise the earlier turns with {compact}, start a new session (/new), /fork at an "
+        "earlier message, or pick a model with a longer context."
     )
 
 

@@ -48,6 +48,8 @@ def session_to_toml(session: Session) -> str:
         top["title_locked"] = True
     if session.role:
         top["role"] = session.role
+    if session.endpoint:
+        top["endpoint"] = session.endpoint
     if not session.messages:
         top["messages"] = []
     parts = [_scalar_lines(top)]
@@ -140,6 +142,8 @@ def _message_tables(name: str, message: Message) -> str:
         listed = ", ".join(_inline_table(_attachment_row(a)) for a in message.attachments)
         text += f"attachments = [{listed}]\n"
     tail: dict[str, Scalar | list[object]] = {}
+    if message.summary:
+        tail["summary"] = True
     if message.incomplete:
         tail["incomplete"] = True
     if message.error:
@@ -200,6 +204,7 @@ def _session_from_dict(data: dict[str, object]) -> Session:
     model = _required(data, "model", str, "a string", "")
     title_locked = bool(_optional(data, "title_locked", bool, "true or false", ""))
     role = _optional(data, "role", str, "a string", "") or None
+    endpoint = _optional(data, "endpoint", str, "a string", "") or None
     params = _params(_optional(data, "params", dict, "a table", "") or {})
     messages = _required(data, "messages", list, "an array", "")
     forked_from = _origin(_optional(data, "forked_from", dict, "a table", ""))
@@ -214,6 +219,7 @@ def _session_from_dict(data: dict[str, object]) -> Session:
         title_locked=title_locked,
         role=role,
         forked_from=forked_from,
+        endpoint=endpoint,
     )
 
 
@@ -237,6 +243,7 @@ _MESSAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "served_model": str,
     "endpoint": str,
     "cost_details": dict,
+    "summary": bool,
     "incomplete": bool,
     "error": str,
     "ttft": (int, float),
@@ -274,6 +281,7 @@ def _message(item: object, label: str) -> Message:
         reasoning=get("reasoning") or None,
         usage=None if usage is None else _usage(usage, f"{label}: "),
         incomplete=bool(get("incomplete")),
+        summary=bool(get("summary")),
         error=get("error") or None,
         ttft=None if ttft is None else float(ttft),
         tokens_per_second=None if speed is None else float(speed),
@@ -316,6 +324,7 @@ def _checked_message(item: object, label: str) -> Message:
         reasoning=_optional(item, "reasoning", str, "a string", where) or None,
         usage=None if usage is None else _usage(usage, where),
         incomplete=bool(_optional(item, "incomplete", bool, "true or false", where)),
+        summary=bool(_optional(item, "summary", bool, "true or false", where)),
         error=_optional(item, "error", str, "a string", where) or None,
         ttft=_number(item, "ttft", where),
         tokens_per_second=_number(item, "tokens_per_second", where),

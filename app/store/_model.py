@@ -11,6 +11,8 @@ from pathlib import Path
 from app.text import one_line
 
 SCHEMA = 1
+# What a ``/compact`` summary is introduced by in the system message sent.
+SUMMARY_HEADING = "A summary of the earlier part of this conversation, which is not repeated:"
 # A session's title, until the user renames it, is the start of its first prompt.
 TITLE_LENGTH = 60
 
@@ -69,6 +71,8 @@ class Message:
     served_model: str | None = None  # the model the stream named, when not ``model``
     endpoint: str | None = None  # the endpoint that answered, when not ``default``
     cost_details: dict[str, float] | None = None  # the endpoint's ``usage.cost_details``
+    # a system message written by ``/compact``: a summary sent instead of every turn before it
+    summary: bool = False
 
     @property
     def cost(self) -> float | None:
@@ -106,6 +110,7 @@ class Session:
     title_locked: bool = False
     role: str | None = None  # the [roles.NAME] the session started with, if any
     forked_from: ForkOrigin | None = None
+    endpoint: str | None = None  # the endpoint the next turn uses, when not ``default``
 
     @classmethod
     def new(cls, model: str, system_prompt: str | None = None) -> Session:
@@ -170,6 +175,23 @@ class Session:
                     days[day] = days.get(day, 0.0) + cost
         return days
 
+    @property
+    def summary_index(self) -> int | None:
+        """Where the last ``/compact`` summary is in ``messages``, if the session has one."""
+        return next(
+            (i for i in range(len(self.messages) - 1, -1, -1) if self.messages[i].summary), None
+        )
+
+    def sent_messages(self) -> list[Message]:
+        """The messages a request carries: after a ``/compact``, the system prompt, the summary
+        and what came after it (the turns it summarises stay in ``messages``, unsent); never a
+        failed empty reply."""
+        start = self.summary_index
+        kept = self.messages if start is None else self.messages[start:]
+        if start is not None and self.system_prompt is not None and start > 0:
+            kept = [self.messages[0], *kept]
+        return [m for m in kept if not m.failed_empty]
+
     def api_messages(
         self, attachment_data: Callable[[Attachment], bytes] | None = None
     ) -> list[dict[str, object]]:
@@ -177,19 +199,30 @@ class Session:
 
         A message with attachments is a content array (its text, then each file) when
         ``attachment_data`` gives their bytes; every other message's content is a string.
+        A ``/compact`` summary goes into the leading system message (after the system prompt):
+        many chat templates refuse a system message anywhere else.
         """
         from app.store._attachments import content_parts
 
-        return [
+        sent = self.sent_messages()
+        summary = next((m for m in sent if m.summary), None)
+        body: list[dict[str, object]] = [
             {
                 "role": m.role,
                 "content": content_parts(m.content, m.attachments, attachment_data)
                 if m.attachments and attachment_data is not None
                 else m.content,
             }
-            for m in self.messages
-            if not m.failed_empty
+            for m in sent
+            if not m.summary
         ]
+        if summary is not None:
+            text = f"{SUMMARY_HEADING}\n\n{summary.content}"
+            if body and body[0]["role"] == "system" and self.system_prompt is not None:
+                body[0]["content"] = f"{body[0]['content']}\n\n{text}"
+            else:
+                body.insert(0, {"role": "system", "content": text})
+        return body
 
     def touch(self) -> None:
         """Mark the session as changed now."""

@@ -209,6 +209,7 @@ def fork_at(session: Session, count: int | None = None) -> Session:
         params=dict(session.params),
         messages=messages,
         forked_from=ForkOrigin(session.id, count),
+        endpoint=session.endpoint,
     )
 
 
