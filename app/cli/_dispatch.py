@@ -103,6 +103,11 @@ def _chat_parser() -> _Parser:
         help="start with the config's [roles.NAME]: its system prompt, model and parameters",
     )
     parser.add_argument(
+        "--endpoint",
+        metavar="NAME",
+        help="use the config's [endpoints.NAME] (default: the base URL's, named 'default')",
+    )
+    parser.add_argument(
         "--reasoning",
         action="store_true",
         help="with -p: also print the model's reasoning, to stderr",
@@ -122,6 +127,7 @@ def chat_command(arguments: list[str]) -> int:
     if args.attach and not args.print_mode:
         parser.error("-a/--attach only applies with -p/--print (in the app: /attach PATH)")
     settings = load_settings(model=args.model, base_url=args.base_url, demo=args.demo)
+    settings = load_endpoint(settings, args.endpoint)
     if args.print_mode:
         from app.cli._pipe import pipe_mode
 
@@ -144,6 +150,7 @@ def _run_tui(args: argparse.Namespace, settings: Settings) -> int:
         resume_latest=args.resume_latest,
         role=role,
         model=args.model,
+        endpoint=args.endpoint and settings.endpoint,
     )
 
 
@@ -238,6 +245,22 @@ def load_role(settings: Settings, name: str | None) -> Role | None:
         return find_role(settings.roles, name)
     except UnknownRole as error:
         raise CommandError(f"--role: {error}", EXIT_USAGE) from None
+
+
+def load_endpoint(settings: Settings, name: str | None) -> Settings:
+    """The settings with ``--endpoint NAME`` as the one to use; an unknown name is a usage
+    error listing the known ones."""
+    if name is None:
+        return settings
+    from dataclasses import replace
+
+    from app.endpoints import UnknownEndpoint
+
+    try:
+        endpoint = settings.endpoint_named(name)
+    except UnknownEndpoint as error:
+        raise CommandError(f"--endpoint: {error}", EXIT_USAGE) from None
+    return replace(settings, endpoint=endpoint.name)
 
 
 def load_session(store: SessionStore, session_id: str) -> Session:

@@ -46,6 +46,7 @@ from app.cli._errors import (
     silence_stdout,
 )
 from app.config import Settings
+from app.endpoints import DEFAULT_ENDPOINT, Endpoint, UnknownEndpoint
 from app.roles import apply_role
 from app.store import (
     Attachment,
@@ -106,8 +107,12 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     store = SessionStore(settings.sessions_dir)
     attachments = _attach(args.attach or [], store)
     session = _pipe_session(args, settings, store)
+    endpoint = _session_endpoint(settings, session)
     request_params = {**settings.params, **session.params}
-    too_long = overflow_message(session, _context_length(settings, session.model), prompt)
+    context = _context_length(settings, endpoint, session.model)
+    too_long = overflow_message(
+        session, context, prompt, compact=f"/compact in the app (hcchat --session {session.id})"
+    )
     if too_long is not None:
         raise CommandError(too_long, EXIT_ERROR)
     session.messages.append(
@@ -119,20 +124,35 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"cannot send the session again: {error}") from None
     if not session.title:
         session.title = title_from_prompt(prompt)
-    reply = Message(role="assistant", content="", model=session.model, created=utc_now())
+    reply = Message(
+        role="assistant",
+        content="",
+        model=session.model,
+        created=utc_now(),
+        endpoint=session.endpoint,
+    )
     session.messages.append(reply)
-    client = make_client(settings.base_url, settings.api_key, demo=settings.demo)
-    exchange = _Exchange(session, store, reply, settings.api_key, show_reasoning=args.reasoning)
+    client = make_client(endpoint.base_url, endpoint.api_key, demo=settings.demo)
+    exchange = _Exchange(session, store, reply, settings.secrets(), show_reasoning=args.reasoning)
     asyncio.run(exchange.run(client, history, request_params))
     return exchange.report()
 
 
-def _context_length(settings: Settings, model: str) -> int | None:
+def _session_endpoint(settings: Settings, session: Session) -> Endpoint:
+    """The endpoint the session's next turn uses (``--endpoint``, else the session's own);
+    one the config does not have is a usage error listing the known ones."""
+    try:
+        return settings.endpoint_named(session.endpoint)
+    except UnknownEndpoint as error:
+        raise CommandError(f"session {session.id}: {error}", EXIT_USAGE) from None
+
+
+def _context_length(settings: Settings, endpoint: Endpoint, model: str) -> int | None:
     """``model``'s context length from the model cache (pipe mode asks for no model list)."""
     from app.api import ModelInfo
     from app.store import ModelCache
 
-    base_url = "demo" if settings.demo else settings.base_url
+    base_url = "demo" if settings.demo else endpoint.base_url
     cached = ModelCache(settings.cache_dir / "models.json").load(base_url, float("inf")) or []
     for item in cached:
         model_info = ModelInfo.from_dict(item)
@@ -179,6 +199,9 @@ def _pipe_session(args: argparse.Namespace, settings: Settings, store: SessionSt
         apply_role(session, role)
     if args.model is not None:
         session.model = settings.model
+    if args.endpoint is not None or not (args.session or args.resume_latest):
+        chosen = settings.endpoint
+        session.endpoint = None if chosen == DEFAULT_ENDPOINT else chosen
     return session
 
 
@@ -190,7 +213,7 @@ class _Exchange:
         session: Session,
         store: SessionStore,
         reply: Message,
-        api_key: str | None,
+        secrets: Sequence[str],
         *,
         show_reasoning: bool,
     ) -> None:
@@ -198,7 +221,7 @@ class _Exchange:
         self.store = store
         self.builder = ReplyBuilder(reply)
         self.code = EXIT_OK
-        self._api_key = api_key
+        self._secrets = tuple(secrets)  # every endpoint's key: none may show
         self._show_reasoning = show_reasoning
         self._wrote_reasoning = False
         self._stop: _Stop | None = None
@@ -249,7 +272,7 @@ class _Exchange:
             task.uncancel()
             self._stopped(self._stop or _CTRL_C)
         except APIError as failure:
-            self._failed(redact(str(failure), self._api_key))
+            self._failed(redact(str(failure), None, others=self._secrets))
         except BrokenPipeError:  # the reader went away (`| head`): save quietly
             silence_stdout()
             self.builder.fail(_OUTPUT_CLOSED)
@@ -259,7 +282,7 @@ class _Exchange:
         except OSError as failure:
             self._failed(f"the reply could not be printed: {describe_os_error(failure)}")
         except Exception as failure:
-            detail = redact(f"{type(failure).__name__}: {failure}", self._api_key)
+            detail = redact(f"{type(failure).__name__}: {failure}", None, others=self._secrets)
             self._failed(f"hcchat failed while the reply streamed: {detail}")
 
     async def _stream(

@@ -16,12 +16,15 @@ def run_app(
     resume_latest: bool = False,
     role: Role | None = None,
     model: str | None = None,
+    endpoint: str | None = None,
 ) -> int:
     """Run the full-screen app until the user quits; returns the exit code.
 
     ``role``: the ``--role`` for the first session (a reopened one takes it on too).
     ``model``: the model asked for on the command line; a reopened session's next replies
     come from it (as in pipe mode), and the switch is saved with the next message.
+    ``endpoint``: the ``--endpoint`` asked for: new sessions and a reopened one use it (a
+    reopened session keeps its own without it).
     """
     from app.store import SessionStore
     from app.ui._app import HCChatApp
@@ -40,5 +43,11 @@ def run_app(
         apply_role(session, role)
     if session is not None and model is not None:
         session.model = settings.model
-    app = HCChatApp(settings, session=session, store=store, idle_gc=True, role=role)
+    if session is not None and endpoint is not None:
+        from app.endpoints import DEFAULT_ENDPOINT
+
+        session.endpoint = None if endpoint == DEFAULT_ENDPOINT else endpoint
+    app = HCChatApp(
+        settings, session=session, store=store, idle_gc=True, role=role, learn_models=True
+    )
     return app.run() or 0

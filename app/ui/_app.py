@@ -15,14 +15,15 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from app.commands import in_scope, title_of
+from app.endpoints import DEFAULT_ENDPOINT
 from app.store import (
-    ModelCache,
     Session,
     SessionStore,
     StoreError,
 )
 from app.text import display_safe
 from app.ui._bindings import bindings
+from app.ui._endpoints import Endpoints
 from app.ui._idle_gc import IdleCollector
 from app.ui.screens._chat import ChatScreen
 from app.usage import DailySpend
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.roles import Role
     from app.store import Steps
-
-MODEL_CACHE_SECONDS = 24 * 3600
 
 
 def _stylesheets() -> list[str | PurePath]:
@@ -61,24 +60,25 @@ class HCChatApp(App[int]):
         store: SessionStore | None = None,
         idle_gc: bool = False,
         role: Role | None = None,
+        learn_models: bool = False,
     ) -> None:
         """``client``: a client built by the caller (tests: other timeouts), instead of one for
         the configured endpoint. ``idle_gc``: make full garbage collections when the user is
         idle (``_idle_gc``); the command does, tests of other things need not. ``role``: the
-        role new sessions start with (``/role`` changes it)."""
+        role new sessions start with (``/role`` changes it). ``learn_models``: after the first
+        frame, fetch the endpoint's model list when none is cached, for the context meter (the
+        command does; tests of other things need not)."""
         super().__init__()
         self.settings = settings
-        # A client built by the caller (tests: short timeouts); its on_retry is set here.
-        self._client: ChatClient | None = client
-        if client is not None:
-            client.on_retry = self._on_retry
+        # the endpoints' clients; one built by the caller (tests: short timeouts) is default's
+        self.endpoints = Endpoints(settings, self._on_retry, default_client=client)
+        self._learn_models = learn_models
         # The store that loaded ``session``: it knows the file's version, so saving does not fork.
         self.store = store or SessionStore(settings.sessions_dir)
         self._initial_session = session
         self.role = role
         self._theme_ready = False
         self._idle_gc = IdleCollector() if idle_gc else None
-        self._contexts: dict[str, int] | None = None  # model id -> context length, when listed
         self.spend: DailySpend | None = None  # today's spend, once read (with a daily_budget)
         self.budget_warned: set[str] = set()  # the budget warnings given today
 
@@ -86,14 +86,20 @@ class HCChatApp(App[int]):
 
     @property
     def client(self) -> ChatClient:
-        """The HTTP client, created on first use so start-up does not import httpx."""
-        if self._client is None:
-            from app.api import make_client
+        """The client of the endpoint the open session uses, made on first use."""
+        return self.client_for(self.current_endpoint)
 
-            settings = self.settings
-            self._client = make_client(settings.base_url, settings.api_key, demo=settings.demo)
-            self._client.on_retry = self._on_retry
-        return self._client
+    def client_for(self, endpoint: str) -> ChatClient:
+        """The client of ``endpoint`` (made on first use, holding only that endpoint's key);
+        ``UnknownEndpoint`` for a name the config does not have."""
+        return self.endpoints.client_for(endpoint)
+
+    @property
+    def current_endpoint(self) -> str:
+        """The endpoint the open session's next turn uses."""
+        with suppress(LookupError):
+            return self.chat.session.endpoint or DEFAULT_ENDPOINT
+        return self.settings.endpoint
 
     def _on_retry(self, attempt: int, wait: float, error: Exception) -> None:
         self.notify(f"{error} — retrying in {wait:.0f} s (try {attempt + 1})", markup=False)
@@ -116,6 +122,19 @@ class HCChatApp(App[int]):
     def _read_contexts(self) -> None:
         # the model cache can list hundreds of models: read after the first frame, not before
         self.context_length("")
+        with suppress(LookupError):
+            self.chat.update_status()
+        self.learn_contexts(self.current_endpoint)
+
+    def learn_contexts(self, endpoint: str) -> None:
+        """Fetch ``endpoint``'s model list in the background if no fresh one is cached, so the
+        context meter knows the model's context without the picker."""
+        if self._learn_models and not self.endpoints.knows_contexts(endpoint):
+            self._fetch_models(endpoint)
+
+    @work(group="learn-models", exit_on_error=False)
+    async def _fetch_models(self, endpoint: str) -> None:
+        await self.endpoints.load_models(endpoint)  # a failure is the picker's to show
         with suppress(LookupError):
             self.chat.update_status()
 
@@ -185,8 +204,7 @@ class HCChatApp(App[int]):
     async def on_unmount(self) -> None:
         if self._idle_gc is not None:
             self._idle_gc.stop()
-        if self._client is not None:
-            await self._client.aclose()
+        await self.endpoints.aclose()
 
     def watch_theme(self, theme: str) -> None:
         if not self._theme_ready or theme == self.settings.theme:
@@ -208,9 +226,11 @@ class HCChatApp(App[int]):
 
     # ----------------------------------------------------------------- sessions
 
-    def new_session(self, model: str | None = None) -> Session:
-        """A new session with the configured system prompt and parameters."""
+    def new_session(self, model: str | None = None, endpoint: str | None = None) -> Session:
+        """A new session with the configured system prompt, parameters and endpoint."""
         session = Session.new(self.settings.model, self.settings.system_prompt)
+        chosen = endpoint or self.settings.endpoint
+        session.endpoint = None if chosen == DEFAULT_ENDPOINT else chosen
         session.params = dict(self.settings.params)
         if self.role is not None:
             from app.roles import apply_role
@@ -338,59 +358,23 @@ class HCChatApp(App[int]):
         with suppress(LookupError):
             self.chat.update_status()
 
-    def context_length(self, model: str, *, load: bool = True) -> int | None:
-        """The context length the endpoint lists for ``model``: from the last model list, or
-        the model cache however old (a context length seldom changes); None when unknown.
+    def context_length(
+        self, model: str, *, endpoint: str | None = None, load: bool = True
+    ) -> int | None:
+        """The context length ``endpoint`` (the open session's by default) lists for ``model``:
+        from its last model list, or the model cache however old (a context length seldom
+        changes); None when unknown.
 
         ``load=False``: don't read the cache now if it was not read yet (the status line, which
         is drawn before the first frame: the cache is read just after it).
         """
-        if self._contexts is None:
-            if not load:
-                return None
-            from app.api import ModelInfo
+        where = self.current_endpoint if endpoint is None else endpoint
+        return self.endpoints.context_length(model, where, load=load)
 
-            cache = ModelCache(self.settings.cache_dir / "models.json")
-            cached = cache.load(self._models_key(), float("inf")) or []
-            self._remember_contexts([m for i in cached if (m := ModelInfo.from_dict(i))])
-        assert self._contexts is not None
-        return self._contexts.get(model)
-
-    def _remember_contexts(self, models: list[ModelInfo]) -> None:
-        self._contexts = {m.id: m.context_length for m in models if m.context_length}
-
-    def _models_key(self) -> str:
-        return "demo" if self.settings.demo else self.settings.base_url
-
-    async def load_models(self) -> tuple[list[ModelInfo], str | None]:
-        """The endpoint's models (cached a day), or the built-in list with a note why."""
-        from app.api import FALLBACK_MODELS, APIError, ModelInfo
-
-        cache = ModelCache(self.settings.cache_dir / "models.json")
-        base_url = self._models_key()
-        cached = cache.load(base_url, MODEL_CACHE_SECONDS)
-        if cached:
-            models = [m for item in cached if (m := ModelInfo.from_dict(item)) is not None]
-            if models:
-                self._remember_contexts(models)
-                return models, None
-        try:
-            models = await self.client.list_models()
-        except APIError as error:
-            return list(FALLBACK_MODELS), f"Could not load the model list ({error}); built-in list."
-        if not models:
-            return (
-                list(FALLBACK_MODELS),
-                "The server listed no models; showing the built-in list. Type any id to use it.",
-            )
-        # The cache only saves a request next time: failing to write it is not worth a message.
-        with suppress(StoreError):
-            cache.save(
-                base_url,
-                [m.as_dict() for m in models],
-            )
-        self._remember_contexts(models)
-        return models, None
+    async def load_models(self, endpoint: str | None = None) -> tuple[list[ModelInfo], str | None]:
+        """An endpoint's models (cached a day), or the built-in list with a note why."""
+        group = await self.endpoints.load_models(endpoint or self.current_endpoint)
+        return group.models, group.note
 
     # ----------------------------------------------------------------- palette
 

@@ -31,6 +31,7 @@ class FakeTUI:
     code: int = 0
     calls: list[tuple[Settings, str | None, bool]] = field(default_factory=list)
     models: list[str | None] = field(default_factory=list)  # the --model of each call
+    endpoints: list[str | None] = field(default_factory=list)  # the --endpoint of each call
 
     def __call__(
         self,
@@ -40,7 +41,9 @@ class FakeTUI:
         resume_latest: bool = False,
         role: object = None,
         model: str | None = None,
+        endpoint: str | None = None,
     ) -> int:
         self.calls.append((settings, session_id, resume_latest))
         self.models.append(model)
+        self.endpoints.append(endpoint)
         return self.code

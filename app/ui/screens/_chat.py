@@ -29,6 +29,7 @@ from app.api import (
     ServedModel,
     Usage,
 )
+from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, choice_text
 from app.store import (
     CANCELLED,
     CLOSED,
@@ -60,7 +61,7 @@ from app.ui.widgets._welcome import backend_line
 from app.usage import context_meter, context_tokens, format_cost, overflow_message
 
 if TYPE_CHECKING:
-    from app.api import StreamEvent
+    from app.api import ChatClient, StreamEvent
 
 # Messages mounted when a session opens: ten fill the screen. Older ones are mounted PAGE at a
 # time as the reader scrolls up: each page is built and laid out between two frames, and
@@ -136,7 +137,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
         if not found:
             return
         status = found.first()
-        status.title, status.model = session.title, session.model
+        status.title, status.model = session.title, choice_text(session.endpoint, session.model)
         builder = self.reply
         stats: list[str] = []
         if builder is not None:
@@ -303,10 +304,17 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
             return
         try:
             history = session.api_messages(self.hcchat.store.attachment_data)
-        except AttachmentError as error:
-            self.notify(f"Not sent: {error}.", severity="error", markup=False)
+            client = self.hcchat.client_for(session.endpoint or DEFAULT_ENDPOINT)
+        except (AttachmentError, UnknownEndpoint) as error:
+            self.notify(f"Not sent: {str(error).rstrip('.')}.", severity="error", markup=False)
             return
-        message = Message(role="assistant", content="", model=session.model, created=utc_now())
+        message = Message(
+            role="assistant",
+            content="",
+            model=session.model,
+            created=utc_now(),
+            endpoint=session.endpoint,
+        )
         adopt_versions(message, alternatives or [])
         builder = ReplyBuilder(message, clock=self.clock)
         session.messages.append(message)
@@ -316,7 +324,9 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
         conversation.anchor()
         self._streaming = _Streaming(session, builder, view, Checkpoints())
         self.streaming = True
-        self._stream_reply(self._streaming, history, session.model, dict(session.params))
+        self._stream_reply(
+            self._streaming, client, history, session.model, dict(session.params)
+        )
 
     def watch_streaming(self, streaming: bool) -> None:
         if streaming:
@@ -331,6 +341,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
     async def _stream_reply(
         self,
         active: _Streaming,
+        client: ChatClient,
         history: list[dict[str, object]],
         model: str,
         params: dict[str, float | int | str],
@@ -339,10 +350,10 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
         from app.api import redact
 
         builder, view = active.builder, active.view
-        secret = self.hcchat.settings.api_key
+        secrets = self.hcchat.settings.secrets()  # every endpoint's key
         busy_since = time.monotonic()
         try:
-            async for event in self.hcchat.client.stream_chat(model, history, params):
+            async for event in client.stream_chat(model, history, params):
                 # Events already buffered are read without a pause; a burst of thousands would
                 # hold the event loop for a second, so keys and frames get a turn every frame.
                 if time.monotonic() - busy_since > STREAM_SLICE:
@@ -355,9 +366,9 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
             builder.fail(CLOSED, cancelled=True)  # Escape and signals said why first
             raise
         except APIError as error:
-            builder.fail(redact(str(error), secret))
+            builder.fail(redact(str(error), None, others=secrets))
         except Exception as error:
-            builder.fail(redact(f"unexpected error: {error!r}", secret))
+            builder.fail(redact(f"unexpected error: {error!r}", None, others=secrets))
         finally:
             self._finalize(active)
             if view.is_attached:

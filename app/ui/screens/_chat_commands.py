@@ -15,6 +15,7 @@ from textual import on
 from textual.screen import Screen
 
 from app.commands import SLASH
+from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, choice_text, split_choice
 from app.params import PARAMS, parse_param
 from app.store import Message, Session
 from app.text import code_blocks, one_line
@@ -136,26 +137,36 @@ class ChatCommands(Screen[None]):
             if model:
                 self.switch_model(model)
 
-        self.app.push_screen(ModelPicker(self.session.model), chosen)
+        current = self.session.endpoint or DEFAULT_ENDPOINT
+        self.app.push_screen(ModelPicker(self.session.model, current), chosen)
 
     async def slash_model(self, argument: str) -> None:
-        """``/model [ID]``."""
+        """``/model [ID]``, ``/model ENDPOINT::ID`` for a model of another endpoint."""
         if argument:
             self.switch_model(argument)
         else:
             self.action_pick_model()
 
-    def switch_model(self, model: str) -> None:
-        """Use ``model`` for the next replies; the conversation is kept."""
-        model = model.strip()
+    def switch_model(self, choice: str) -> None:
+        """Use a model (``ID``, or ``ENDPOINT::ID`` on another endpoint) for the next replies;
+        the conversation is kept."""
+        name, model = split_choice(choice)
         if not model or any(c.isspace() for c in model):
             self.notify(f"Not a model id: {one_line(model, 80)!r}", severity="error", markup=False)
             return
+        try:
+            endpoint = self.hcchat.endpoints.get(name or self.session.endpoint).name
+        except UnknownEndpoint as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
         self.session.model = model
+        self.session.endpoint = None if endpoint == DEFAULT_ENDPOINT else endpoint
         if self.session.messages:
             self.save()
         self.update_status()
-        self.notify(f"Next replies come from {one_line(model, 80)}.", markup=False)
+        shown = one_line(choice_text(endpoint, model), 80)
+        self.notify(f"Next replies come from {shown}.", markup=False)
+        self.hcchat.learn_contexts(endpoint)
         too_long = self.overflow()
         if too_long is not None:
             self.notify(

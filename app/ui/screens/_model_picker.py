@@ -1,4 +1,4 @@
-"""The model picker: a filterable list of the endpoint's models."""
+"""The model picker: a filterable list of every endpoint's models, grouped by endpoint."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from app.api import ModelInfo
+from app.endpoints import DEFAULT_ENDPOINT, SEPARATOR, choice_text
 from app.text import display_safe, one_line
+from app.ui._endpoints import ModelGroup
 from app.usage import format_tokens
 
 if TYPE_CHECKING:
@@ -26,8 +28,9 @@ class ModelPicker(ModalScreen[str | None]):
 
     Each row shows what the endpoint says of the model: context length, prices per million
     tokens (in/out), whether it takes images and whether it reasons. ``:image`` and
-    ``:reasoning`` in the filter keep only the models that can. If the typed text matches no
-    model, Enter uses it as a model id as typed.
+    ``:reasoning`` in the filter keep only the models that can. With several endpoints the
+    models are grouped under each endpoint's name (a group whose list failed says why), and the
+    choice is ``ENDPOINT::MODEL``. If the typed text matches no model, Enter uses it as typed.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -36,10 +39,12 @@ class ModelPicker(ModalScreen[str | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, current: str) -> None:
+    def __init__(self, current: str, endpoint: str = DEFAULT_ENDPOINT) -> None:
         super().__init__(classes="dialog-screen")
         self.current = current
-        self.models: list[ModelInfo] = []
+        self.endpoint = endpoint
+        self.models: list[ModelInfo] = []  # every endpoint's, once loaded
+        self.groups: list[ModelGroup] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
@@ -57,33 +62,44 @@ class ModelPicker(ModalScreen[str | None]):
 
     @work(exclusive=True, group="models", exit_on_error=False)
     async def load(self) -> None:
-        """Fetch the model list (cached for a day) and show it."""
+        """Fetch every endpoint's model list at once (each cached for a day) and show them."""
         app = cast("HCChatApp", self.app)
-        models, note = await app.load_models()
-        self.models = models
-        self.query_one("#picker-note", Static).update(
-            Content(display_safe(note or f"{len(models)} models · current: {self.current}"))
-        )
+        self.groups = await app.endpoints.load_all()
+        self.models = [model for group in self.groups for model in group.models]
+        current = one_line(choice_text(self.endpoint, self.current), 80)
+        if len(self.groups) == 1:
+            note = self.groups[0].note or f"{len(self.models)} models · current: {current}"
+        else:
+            where = f"{len(self.models)} models on {len(self.groups)} endpoints"
+            note = f"{where} · current: {current} · /model ENDPOINT::ID"
+        self.query_one("#picker-note", Static).update(Content(display_safe(note)))
         self.show_models(self.query_one("#filter", Input).value)
 
     def show_models(self, query: str) -> None:
         """Show the models whose id or name contains every word of ``query`` and that have
-        every capability it names (``:image``, ``:reasoning``)."""
+        every capability it names (``:image``, ``:reasoning``), under their endpoint's name."""
         options = self.query_one("#models", OptionList)
         options.clear_options()
-        matches = [model for model in self.models if model_matches(model, query)]
-        for model in matches:
-            mark = "● " if model.id == self.current else "  "
-            label = f"{mark}{one_line(model.id, 60)}"
-            if model.name and model.name != model.id:
-                label += f"  ({one_line(model.name, 40)})"
-            details = model_details(model)
-            if details:
-                label += f"  · {details}"
-            options.add_option(Option(Content(one_line(label, 160)), id=model.id))
-        if matches:
-            current = next((i for i, m in enumerate(matches) if m.id == self.current), 0)
-            options.highlighted = current
+        grouped = len(self.groups) > 1
+        current: int | None = None
+        matched = 0
+        for group in self.groups:
+            matches = [model for model in group.models if model_matches(model, query)]
+            if grouped and (matches or group.note):
+                header = f"── {group.endpoint}"
+                if group.note:
+                    header += f" · {group.note}"
+                options.add_option(Option(Content(one_line(header, 160)), disabled=True))
+            for model in matches:
+                here = model.id == self.current and group.endpoint == self.endpoint
+                if here:
+                    current = options.option_count
+                options.add_option(
+                    Option(Content(_row(model, here)), id=f"{group.endpoint}{SEPARATOR}{model.id}")
+                )
+            matched += len(matches)
+        if matched:
+            options.highlighted = current if current is not None else _first_enabled(options)
         elif self.models and query.strip():
             self.query_one("#picker-note", Static).update(
                 Content(f"No model matches. Enter uses '{one_line(query, 60)}' as the id.")
@@ -95,11 +111,14 @@ class ModelPicker(ModalScreen[str | None]):
         self.show_models(event.value)
 
     def action_move(self, step: int) -> None:
-        """Move the highlight from the filter box."""
+        """Move the highlight from the filter box, over the endpoints' names."""
         options = self.query_one("#models", OptionList)
-        if options.option_count:
-            current = options.highlighted if options.highlighted is not None else -1
-            options.highlighted = max(0, min(options.option_count - 1, current + step))
+        index = options.highlighted if options.highlighted is not None else -1
+        while 0 <= index + step < options.option_count:
+            index += step
+            if not options.get_option_at_index(index).disabled:
+                options.highlighted = index
+                return
 
     @on(Input.Submitted, "#filter")
     def submit_filter(self, event: Input.Submitted) -> None:
@@ -107,14 +126,34 @@ class ModelPicker(ModalScreen[str | None]):
         options = self.query_one("#models", OptionList)
         if options.highlighted is not None and options.option_count:
             option = options.get_option_at_index(options.highlighted)
-            self.dismiss(option.id)
-        elif event.value.strip():
+            if not option.disabled:
+                self.dismiss(option.id)
+                return
+        if event.value.strip():
             self.dismiss(event.value.strip())
 
     @on(OptionList.OptionSelected)
     def option_selected(self, event: OptionList.OptionSelected) -> None:
         """Choose a model by clicking it or pressing Enter on it."""
         self.dismiss(event.option.id)
+
+
+def _row(model: ModelInfo, current: bool) -> str:
+    """A model's row: a mark for the current one, its id, name and metadata."""
+    label = f"{'● ' if current else '  '}{one_line(model.id, 60)}"
+    if model.name and model.name != model.id:
+        label += f"  ({one_line(model.name, 40)})"
+    details = model_details(model)
+    if details:
+        label += f"  · {details}"
+    return one_line(label, 160)
+
+
+def _first_enabled(options: OptionList) -> int | None:
+    return next(
+        (i for i in range(options.option_count) if not options.get_option_at_index(i).disabled),
+        None,
+    )
 
 
 # What a filter word starting with ":" asks of a model.
