@@ -99,6 +99,9 @@ COMMANDS: tuple[Command, ...] = (
             help="edit your last message and ask again (the old versions are kept)"),
     Command("fork", "Fork session", "fork", "chat", slash="fork",
             help="copy the conversation up to the selected (or last) message into a new session"),
+    Command("compact", "Compact history", "compact", "chat", slash="compact", footer=False,
+            help="have the current model summarise the earlier turns; the summary is sent "
+            "instead of them (they stay in the file)"),
     Command("rename", "Rename session", "rename", "chat", slash="rename", usage="TITLE",
             help="rename this session"),
     Command("export", "Export session", "export", "chat", slash="export", usage="[md|json]",

@@ -45,3 +45,20 @@ def loopback(loopback_server: LoopbackServer) -> Iterator[LoopbackServer]:
     loopback_server.reset()
     yield loopback_server
     loopback_server.reset()
+
+
+@pytest.fixture(scope="session")
+def other_loopback_server() -> Iterator[LoopbackServer]:
+    """A second loopback server, for a second endpoint (per xdist worker)."""
+    server = LoopbackServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def other_loopback(other_loopback_server: LoopbackServer) -> Iterator[LoopbackServer]:
+    """The second loopback server, reset like ``loopback``."""
+    other_loopback_server.reset()
+    yield other_loopback_server
+    other_loopback_server.reset()

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
         session_from_toml,
         session_to_toml,
     )
+    from app.store._compact import (
+        NothingToCompact,
+        add_summary,
+        compaction_end,
+        compaction_request,
+    )
     from app.store._editor import (
         EditorError,
         edit_text,
@@ -93,6 +99,10 @@ if TYPE_CHECKING:
 
 # Each public name and the module that defines it: a module is imported on first use.
 _WHERE: dict[str, str] = {
+    "NothingToCompact": "app.store._compact",
+    "add_summary": "app.store._compact",
+    "compaction_end": "app.store._compact",
+    "compaction_request": "app.store._compact",
     "Attachment": "app.store._model",
     "AttachmentError": "app.store._attachments",
     "MAX_ATTACHMENT_BYTES": "app.store._attachments",
@@ -167,6 +177,7 @@ __all__ = [
     "Location",
     "Message",
     "ModelCache",
+    "NothingToCompact",
     "ReplyBuilder",
     "SaveResult",
     "SearchHit",
@@ -180,8 +191,11 @@ __all__ = [
     "StoreError",
     "StoreWriteError",
     "UnreadableSession",
+    "add_summary",
     "adopt_versions",
     "clean_text",
+    "compaction_end",
+    "compaction_request",
     "delete_turn",
     "describe_attachment",
     "edit_at",

@@ -108,6 +108,8 @@ def from_json(text: str, *, model: str = "", dropped: list[str] | None = None) -
 
 
 def _message_markdown(message: Message, *, earlier: bool = True) -> list[str]:
+    if message.summary:
+        return ["> **Earlier turns compacted: summary**", ">", *_quoted(message.content)]
     if message.role == "system":
         return ["> **System prompt**", ">", *_quoted(message.content)]
     if message.role == "user":
@@ -184,6 +186,7 @@ def _message_json(message: Message, all_versions: bool = False) -> dict[str, obj
         "served_model": message.served_model,
         "endpoint": message.endpoint,
         "cost_details": message.cost_details,
+        "summary": message.summary or None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
     if message.alternatives:

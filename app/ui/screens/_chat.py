@@ -44,6 +44,7 @@ from app.store import (
 from app.ui._bindings import bindings
 from app.ui.screens._chat_budget import budget_stats
 from app.ui.screens._chat_commands import CommandError, parse_command
+from app.ui.screens._chat_compact import CompactCommands
 from app.ui.screens._chat_tree import TreeCommands
 from app.ui.screens._chat_view import ViewCommands
 from app.ui.screens._composer import ComposerCommands
@@ -53,6 +54,7 @@ from app.ui.widgets import (
     PromptArea,
     ReplyView,
     StatusLine,
+    SummaryMessage,
     SystemMessage,
     UserMessage,
     WelcomeView,
@@ -86,7 +88,7 @@ class _Streaming:
     checkpoints: Checkpoints
 
 
-class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
+class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
     """Chat with a model: send prompts, stream replies, switch models, run slash commands."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("chat")
@@ -180,11 +182,19 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
     def view_for(self, index: int) -> MessageView:
         """A new view of the session's message ``index``."""
         message = self.session.messages[index]
+        view: MessageView
         if message.role == "assistant":
-            return ReplyView(message, index=index)
-        if message.role == "system":
-            return SystemMessage(message, index=index)
-        return UserMessage(message, index=index)
+            view = ReplyView(message, index=index)
+        elif message.summary:
+            view = SummaryMessage(message, index=index)
+        elif message.role == "system":
+            view = SystemMessage(message, index=index)
+        else:
+            view = UserMessage(message, index=index)
+        summary = self.session.summary_index
+        if summary is not None and 0 < index < summary:  # not the system prompt: it is sent
+            view.add_class("-compacted")
+        return view
 
     async def show_session(self) -> None:
         """Mount the last page of the session's messages and the status line."""
@@ -324,9 +334,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands):
         conversation.anchor()
         self._streaming = _Streaming(session, builder, view, Checkpoints())
         self.streaming = True
-        self._stream_reply(
-            self._streaming, client, history, session.model, dict(session.params)
-        )
+        self._stream_reply(self._streaming, client, history, session.model, dict(session.params))
 
     def watch_streaming(self, streaming: bool) -> None:
         if streaming:

@@ -1,7 +1,7 @@
 """Widgets of the hcchat app: they display and emit messages, and never do I/O."""
 
 from app.ui.widgets._conversation import Conversation
-from app.ui.widgets._messages import MessageView, SystemMessage, UserMessage
+from app.ui.widgets._messages import MessageView, SummaryMessage, SystemMessage, UserMessage
 from app.ui.widgets._prompt import PromptArea
 from app.ui.widgets._reply import ReplyView
 from app.ui.widgets._sleep import SleepGap
@@ -16,6 +16,7 @@ __all__ = [
     "ReplyView",
     "SleepGap",
     "StatusLine",
+    "SummaryMessage",
     "SystemMessage",
     "UserMessage",
     "WelcomeView",

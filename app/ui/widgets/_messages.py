@@ -242,3 +242,13 @@ class SystemMessage(MessageView):
     def header_text(self) -> str:
         """Header of the system prompt."""
         return "System prompt"
+
+
+class SummaryMessage(MessageView):
+    """A ``/compact`` summary: sent instead of the turns above it, which stay shown, dimmed."""
+
+    def header_text(self) -> str:
+        """The divider's header: what happened, and which model wrote the summary."""
+        by = f" by {self.message.model}" if self.message.model else ""
+        when = local_clock(self.message.created)
+        return f"── Earlier turns compacted: summary{by} (sent instead of them)  {when}".rstrip()
