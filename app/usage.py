@@ -63,11 +63,11 @@ def context_meter(used: int, context: int) -> str:
 
 
 def overflow_message(
-    session: Session, context: int | None, extra: str = "", *, compact: str = "/compact"
+    session: Session, context: int | None, extra: str = "", *, compact: str | None = "/compact"
 ) -> str | None:
     """Why the next request cannot fit ``context`` tokens, or None when it can (or unknown).
 
-    ``compact``: how to run ``/compact`` where the message is shown.
+    ``compact``: how to run ``/compact`` where the message is shown (None: not offered).
     """
     if not context:
         return None
@@ -77,10 +77,17 @@ def overflow_message(
     return (
         f"This request needs about {used:,} tokens, {used - context:,} more than the "
         f"{format_tokens(context)}-token context of {one_line(session.model, 80)}; it was not "
-        "sent. "
-        f"Summarise the earlier turns with {compact}, start a new session (/new), /fork at an "
-        "earlier message, or pick a model with a longer context."
+        f"sent. {_ways_out(compact)}"
     )
+
+
+def _ways_out(compact: str | None) -> str:
+    """What to do about a request too long for the context: ``Summarise …, or pick …``."""
+    ways = ["start a new session (/new)", "/fork at an earlier message"]
+    if compact:
+        ways.insert(0, f"summarise the earlier turns with {compact}")
+    text = f"{', '.join(ways)}, or pick a model with a longer context."
+    return text[0].upper() + text[1:]
 
 
 # Shares of the daily budget at which the user is warned, with what the status line says.

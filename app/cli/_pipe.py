@@ -110,9 +110,10 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     endpoint = _session_endpoint(settings, session)
     request_params = {**settings.params, **session.params}
     context = _context_length(settings, endpoint, session.model)
-    too_long = overflow_message(
-        session, context, prompt, compact=f"/compact in the app (hcchat --session {session.id})"
-    )
+    # a saved conversation can be compacted in the app; a new one has only the prompt
+    saved = any(message.role != "system" for message in session.messages)
+    compact = f"/compact in the app (hcchat --session {session.id})" if saved else None
+    too_long = overflow_message(session, context, prompt, compact=compact)
     if too_long is not None:
         raise CommandError(too_long, EXIT_ERROR)
     session.messages.append(
