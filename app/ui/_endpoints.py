@@ -132,7 +132,7 @@ class Endpoints:
         except APIError as error:
             from app.api import redact
 
-            text = redact(str(error), endpoint.api_key, others=self.settings.secrets())
+            text = redact(str(error), endpoint.api_key, others=self.settings.secrets()).rstrip(".")
             note = f"Could not load the model list ({text}){also}."
             return ModelGroup(endpoint.name, fallback, note)
         if not models:
@@ -158,7 +158,7 @@ class Endpoints:
                     raise result
                 from app.api import redact
 
-                text = redact(str(result), None, others=self.settings.secrets())
+                text = redact(str(result), None, others=self.settings.secrets()).rstrip(".")
                 groups.append(ModelGroup(name, [], f"Could not load the model list ({text})."))
             else:
                 groups.append(result)
