@@ -227,9 +227,10 @@ class HCChatApp(App[int]):
     # ----------------------------------------------------------------- sessions
 
     def new_session(self, model: str | None = None, endpoint: str | None = None) -> Session:
-        """A new session with the configured system prompt, parameters and endpoint."""
+        """A new session with the configured system prompt, parameters and endpoint (``model``
+        and ``endpoint``: the ones the session it replaces used)."""
         session = Session.new(self.settings.model, self.settings.system_prompt)
-        chosen = endpoint or self.settings.endpoint
+        chosen = endpoint or (self.settings.endpoint if model is None else DEFAULT_ENDPOINT)
         session.endpoint = None if chosen == DEFAULT_ENDPOINT else chosen
         session.params = dict(self.settings.params)
         if self.role is not None:
@@ -297,7 +298,8 @@ class HCChatApp(App[int]):
             return False
         chat = self.chat
         if chat.session.id == session_id:
-            self.call_later(chat.open, self.new_session(chat.session.model), None)
+            replacement = self.new_session(chat.session.model, chat.session.endpoint)
+            self.call_later(chat.open, replacement, None)
         self.notify("Session deleted.", markup=False)
         return True
 

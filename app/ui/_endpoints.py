@@ -53,7 +53,10 @@ class Endpoints:
 
     @property
     def names(self) -> list[str]:
-        """``default`` first, then the config's endpoints by name."""
+        """``default`` first, then the config's endpoints by name (in demo mode, ``default``
+        alone: every endpoint is the demo backend then)."""
+        if self.settings.demo:
+            return [DEFAULT_ENDPOINT]
         return endpoint_names(self.settings.all_endpoints())
 
     def get(self, name: str | None) -> Endpoint:

@@ -157,6 +157,10 @@ async def test_a_reopened_session_keeps_its_endpoint_and_endpoint_sets_new_ones(
     async with app.run_test(size=(120, 30)) as pilot:
         await send_and_wait(pilot, "new one")
         assert chat(app).session.endpoint == "b"
+        first = chat(app).session.id
+        await pilot.press("ctrl+n")  # a new session goes on with the endpoint in use
+        await wait_for(pilot, lambda: chat(app).session.id != first)
+        assert chat(app).session.endpoint == "b"
     assert len(other_loopback.requests) == 2
     assert loopback.requests == []
 

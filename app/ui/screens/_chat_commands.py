@@ -83,7 +83,8 @@ class ChatCommands(Screen[None]):
     async def action_new_session(self) -> None:
         """Start a new, empty session with the current model and settings."""
         self.action_cancel()
-        self.session = self.hcchat.new_session(model=self.session.model)
+        old = self.session
+        self.session = self.hcchat.new_session(model=old.model, endpoint=old.endpoint)
         await self.show_session()
 
     def action_sessions(self) -> None:
