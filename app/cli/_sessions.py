@@ -99,6 +99,8 @@ def _render_session(session: Session, every_branch: bool = False) -> str:
         f"Updated  {_local_time(session.updated)}",
         f"Model    {one_line(session.model, 200)}",
     ]
+    if session.endpoint:
+        lines.append(f"Endpoint {one_line(session.endpoint, 80)}")
     if session.params:
         params = ", ".join(f"{name}={value}" for name, value in session.params.items())
         lines.append(f"Params   {one_line(params, 200)}")
@@ -138,8 +140,10 @@ def _render_path(messages: list[Message], first: int, every_branch: bool) -> lis
 
 def _render_message(message: Message, number: int) -> list[str]:
     lines = [""]
-    heading = message.role
-    if message.role == "assistant" and message.model:
+    heading = (
+        "summary of the messages above (sent instead of them)" if message.summary else message.role
+    )
+    if (message.role == "assistant" or message.summary) and message.model:
         heading += f" · {message.model}"
     if message.created is not None:
         heading += f" · {_local_time(message.created)}"

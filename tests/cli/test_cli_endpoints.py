@@ -141,3 +141,22 @@ def test_the_overflow_message_of_pipe_mode_offers_compact_in_the_app(
         in err
     )
     assert len(other_loopback.requests) == 1
+
+
+def test_sessions_show_names_the_endpoint_and_a_compact_summary(
+    capsys: pytest.CaptureFixture[str], store: SessionStore
+) -> None:
+    from app.store import Message, Session, add_summary
+
+    session = Session.new("b/m")
+    session.endpoint = "b"
+    session.messages += [Message("user", "q"), Message("assistant", "a", model="b/m")]
+    add_summary(session, 2, "They asked q.", model="b/m", endpoint="b")
+    store.save(session)
+
+    assert main(["sessions", "show", session.id]) == 0
+
+    out = capsys.readouterr().out
+    assert "\nEndpoint b\n" in out
+    assert "#3 --- summary of the messages above (sent instead of them) · b/m" in out
+    assert "They asked q." in out
