@@ -55,6 +55,8 @@ def to_json(session: Session, *, all_versions: bool = False) -> str:
     }
     if session.params:
         document["params"] = dict(session.params)
+    if session.endpoint:
+        document["endpoint"] = session.endpoint
     document["messages"] = [_message_json(message, all_versions) for message in session.messages]
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -221,6 +223,7 @@ def _message_from_json(item: object, where: str) -> Message:
         tokens_per_second=_number(item.get("tokens_per_second")),
         served_model=_text(item.get("served_model")),
         endpoint=_text(item.get("endpoint")),
+        summary=role == "system" and item.get("summary") is True,
         alternatives=[
             _message_from_json(alt, f"{where}, alternative {n}")
             for n, alt in enumerate(alternatives if isinstance(alternatives, list) else [], 1)

@@ -109,3 +109,19 @@ def test_a_file_without_the_new_keys_still_loads() -> None:
     assert session.endpoint is None
     assert session.summary_index is None
     assert session.api_messages() == [{"role": "user", "content": "hi"}]
+
+
+def test_a_json_export_keeps_the_summary_and_an_import_sends_it_the_same_way() -> None:
+    from app.store import from_json, to_json
+
+    session = conversation()
+    session.endpoint = "local"
+    add_summary(session, 5, "Two questions.", model="m/a", endpoint="local")
+
+    exported = to_json(session)
+    imported = from_json(exported)
+
+    assert '"endpoint": "local"' in exported
+    assert imported.messages[5].summary is True
+    assert imported.api_messages() == session.api_messages()
+    assert imported.endpoint is None  # a file does not choose where the conversation goes
