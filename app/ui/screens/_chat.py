@@ -318,13 +318,8 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         except (AttachmentError, UnknownEndpoint) as error:
             self.notify(f"Not sent: {str(error).rstrip('.')}.", severity="error", markup=False)
             return
-        message = Message(
-            role="assistant",
-            content="",
-            model=session.model,
-            created=utc_now(),
-            endpoint=session.endpoint,
-        )
+        model, endpoint = session.model, session.endpoint
+        message = Message("assistant", "", utc_now(), model=model, endpoint=endpoint)
         adopt_versions(message, alternatives or [])
         builder = ReplyBuilder(message, clock=self.clock)
         session.messages.append(message)
