@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from loopback import chunk, error, reply, sse
+from textual.app import App
 
 from app.ui._textual_private import notifications as private_notifications
 
@@ -37,6 +38,14 @@ async def test_the_key_appears_nowhere_after_a_session_full_of_errors(
         sse([chunk("", role=True), chunk("partial"), json.dumps({"error": {"message": LEAKY}})]),
     )
     loopback.enqueue_models(error(403, LEAKY, "text/event-stream"))
+    shown: list[str] = []  # every notification as it reaches Textual: a toast may expire
+    posted = App.notify
+
+    def recording(self: App[object], message: str, *, title: str = "", **options: object) -> None:
+        shown.append(message + title)
+        posted(self, message, title=title, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(App, "notify", recording)
     app = make_app()
     screenshots: list[str] = []
     async with app.run_test(size=(160, 50), notifications=True) as pilot:
@@ -52,7 +61,7 @@ async def test_the_key_appears_nowhere_after_a_session_full_of_errors(
         await send(pilot, "/export json")
         await wait_for(pilot, lambda: len(list(tmp_path.glob("hcchat-*"))) == 2)
         screenshots.append(app.export_screenshot())
-        shown = [n.message + (n.title or "") for n in private_notifications(app)]
+        shown.extend(n.message + (n.title or "") for n in private_notifications(app))
         errors = [m.error or "" for m in chat(app).session.messages]
     assert len(loopback.requests) == 9  # 1 + 3 + 2 + 1 chat requests, the model list, 1 more
     assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in loopback.requests)
