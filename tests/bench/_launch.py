@@ -17,7 +17,16 @@ import time
 from pathlib import Path
 
 # Modules whose loading before the first frame would mean start-up does work it could defer.
-WATCHED = ("markdown_it", "httpx", "httpx_sse", "tomli_w", "tomlkit", "pygments")
+WATCHED = (
+    "markdown_it",
+    "httpx",
+    "httpx_sse",
+    "tomli_w",
+    "tomlkit",
+    "pygments",
+    "textual_image",
+    "PIL",
+)
 
 
 def _rss() -> int:

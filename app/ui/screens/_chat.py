@@ -190,7 +190,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         elif message.role == "system":
             view = SystemMessage(message, index=index)
         else:
-            view = UserMessage(message, index=index)
+            view = UserMessage(message, index=index, pictures=self.pictures)
         summary = self.session.summary_index
         if summary is not None and 0 < index < summary:  # not the system prompt: it is sent
             view.add_class("-compacted")
@@ -288,7 +288,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         self.save()
         self.show_welcome(False)
         await self.query_one(Conversation).mount(
-            UserMessage(message, index=len(self.session.messages) - 1)
+            UserMessage(message, index=len(self.session.messages) - 1, pictures=self.pictures)
         )
         await self.start_reply()
 

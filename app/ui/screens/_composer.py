@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import shlex
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.content import Content
@@ -21,6 +23,9 @@ from app.store import Attachment
 from app.text import one_line
 from app.ui.screens._chat_commands import ChatCommands
 from app.ui.widgets import PromptArea
+
+if TYPE_CHECKING:
+    from app.ui.widgets._image import PictureSource
 
 
 class ComposerCommands(ChatCommands):
@@ -179,6 +184,15 @@ class ComposerCommands(ChatCommands):
         names = ", ".join(one_line(attachment.name, 40) for attachment, _ in read)
         self.notify(f"Attached {names}: they go with your next message.", markup=False)
         return True
+
+    @cached_property
+    def pictures(self) -> PictureSource | None:
+        """How messages show their images as pictures; None (chips only) where the terminal
+        cannot, and always headless (tests: no terminal, so every run looks the same)."""
+        from app.ui.widgets._image import PictureSource, image_kind
+
+        kind = None if self.app.is_headless else image_kind()
+        return None if kind is None else PictureSource(kind, self.hcchat.store.attachment_data)
 
     def show_attachments(self) -> None:
         """Show the files that go with the next message as chips above the prompt."""

@@ -6,7 +6,7 @@ A reply, which streams, is ``ReplyView`` in ``_reply.py``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -23,6 +23,9 @@ from app.ui._textual_private import drop_children
 from app.ui.markdown import MarkdownBody
 from app.ui.widgets._sleep import fit_gaps
 from app.usage import format_cost
+
+if TYPE_CHECKING:
+    from app.ui.widgets._image import PictureSource
 
 # Every line of a message is laid out when it is shown, so a multi-megabyte message would
 # freeze the screen: only this many characters are shown. The session file keeps every one.
@@ -223,7 +226,26 @@ class MessageView(Vertical, can_focus=True):
 
 
 class UserMessage(MessageView):
-    """Something the user typed, shown exactly as typed."""
+    """Something the user typed, shown exactly as typed, with its attachments' chips.
+
+    ``pictures``: how to show its images as small pictures (None: the chips only).
+    """
+
+    def __init__(
+        self, message: Message, *, index: int | None = None, pictures: PictureSource | None = None
+    ) -> None:
+        super().__init__(message, index=index)
+        self.pictures = pictures
+
+    def compose_body(self) -> ComposeResult:
+        """The text, then a small picture of each image where the terminal can show one."""
+        yield from super().compose_body()
+        images = [a for a in self.message.attachments if a.type.startswith("image/")]
+        if self.pictures is not None and images:
+            from app.ui.widgets._image import ImagePreview
+
+            for attachment in images:
+                yield ImagePreview(attachment, self.pictures)
 
     def header_text(self) -> str:
         """Header of a user message."""
