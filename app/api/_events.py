@@ -92,7 +92,7 @@ class ModelInfo:
     context_length: int | None = None
     prompt_price: float | None = None  # USD per token
     completion_price: float | None = None  # USD per token
-    images: bool = False  # takes images as input
+    images: bool | None = None  # takes images as input; None: the listing does not say
     reasoning: bool = False  # accepts the ``reasoning`` parameter
 
     def as_dict(self) -> dict[str, object]:
@@ -103,7 +103,7 @@ class ModelInfo:
             "context_length": self.context_length,
             "prompt_price": self.prompt_price,
             "completion_price": self.completion_price,
-            "images": self.images,
+            "takes_images": self.images,
             "reasoning": self.reasoning,
         }
 
@@ -119,9 +119,14 @@ class ModelInfo:
             _count(item.get("context_length")),
             _price(item.get("prompt_price")),
             _price(item.get("completion_price")),
-            item.get("images") is True,
+            # caches before "takes_images" wrote "images": false also for "not said"
+            _flag(item.get("takes_images")),
             item.get("reasoning") is True,
         )
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def _count(value: object) -> int | None:
@@ -155,6 +160,6 @@ def model_from_listing(item: Mapping[str, Any]) -> ModelInfo:
         _count(item.get("context_length")),
         _price(pricing.get("prompt")) if isinstance(pricing, Mapping) else None,
         _price(pricing.get("completion")) if isinstance(pricing, Mapping) else None,
-        isinstance(inputs, list) and "image" in inputs,
+        "image" in inputs if isinstance(inputs, list) else None,
         isinstance(supported, list) and "reasoning" in supported,
     )

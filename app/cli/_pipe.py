@@ -27,6 +27,7 @@ from app.api import (
     ContentDelta,
     ContentWasReasoning,
     Finish,
+    ModelInfo,
     ReasoningDelta,
     ServedModel,
     StreamEvent,
@@ -57,6 +58,7 @@ from app.store import (
     Session,
     SessionStore,
     StoreError,
+    image_refusal,
     read_attachment,
     title_from_prompt,
     utc_now,
@@ -105,17 +107,25 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     if not prompt.strip():
         raise CommandError("no prompt: give it as arguments or pipe it in", EXIT_USAGE)
     store = SessionStore(settings.sessions_dir)
-    attachments = _attach(args.attach or [], store)
+    read = _read_attachments(args.attach or [])
     session = _pipe_session(args, settings, store)
     endpoint = _session_endpoint(settings, session)
     request_params = {**settings.params, **session.params}
-    context = _context_length(settings, endpoint, session.model)
+    listed = _listed_model(settings, endpoint, session.model)
+    earlier = [a for message in session.messages for a in message.attachments]
+    refused = image_refusal(
+        session.model, listed.images if listed else None, [*earlier, *(a for a, _ in read)]
+    )
+    if refused is not None:
+        raise CommandError(f"not sent: {refused}", EXIT_ERROR)
+    context = listed.context_length if listed else None
     # a saved conversation can be compacted in the app; a new one has only the prompt
     saved = any(message.role != "system" for message in session.messages)
     compact = f"/compact in the app (hcchat --session {session.id})" if saved else None
     too_long = overflow_message(session, context, prompt, compact=compact)
     if too_long is not None:
         raise CommandError(too_long, EXIT_ERROR)
+    attachments = _keep_attachments(read, store)
     session.messages.append(
         Message(role="user", content=prompt, created=utc_now(), attachments=attachments)
     )
@@ -148,9 +158,10 @@ def _session_endpoint(settings: Settings, session: Session) -> Endpoint:
         raise CommandError(f"session {session.id}: {error}", EXIT_USAGE) from None
 
 
-def _context_length(settings: Settings, endpoint: Endpoint, model: str) -> int | None:
-    """``model``'s context length from the model cache (pipe mode asks for no model list)."""
-    from app.api import ModelInfo
+def _listed_model(settings: Settings, endpoint: Endpoint, model: str) -> ModelInfo | None:
+    """``model`` as the endpoint's cached model list has it (its context length, whether it
+    takes images), however old; None if not cached. Pipe mode asks for no model list: one
+    prompt should not wait for a catalogue of hundreds of models."""
     from app.store import ModelCache
 
     base_url = "demo" if settings.demo else endpoint.base_url
@@ -158,18 +169,25 @@ def _context_length(settings: Settings, endpoint: Endpoint, model: str) -> int |
     for item in cached:
         model_info = ModelInfo.from_dict(item)
         if model_info is not None and model_info.id == model:
-            return model_info.context_length
+            return model_info
     return None
 
 
-def _attach(paths: list[str], store: SessionStore) -> list[Attachment]:
-    """Check and keep each ``-a FILE``; any refusal stops here, before anything is sent."""
+def _read_attachments(paths: list[str]) -> list[tuple[Attachment, bytes]]:
+    """Check each ``-a FILE``; any refusal stops here, before anything is sent."""
     read = []
     for path in paths:
         try:
             read.append(read_attachment(path))
         except AttachmentError as error:
             raise CommandError(f"cannot attach: {error}", EXIT_USAGE) from None
+    return read
+
+
+def _keep_attachments(
+    read: list[tuple[Attachment, bytes]], store: SessionStore
+) -> list[Attachment]:
+    """Keep the checked files' bytes beside the sessions, for the session file to name."""
     for attachment, data in read:
         try:
             store.keep_attachment(attachment, data)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         MAX_ATTACHMENT_BYTES,
         AttachmentError,
         describe_attachment,
+        image_refusal,
         read_attachment,
     )
     from app.store._codec import (
@@ -107,6 +108,7 @@ _WHERE: dict[str, str] = {
     "AttachmentError": "app.store._attachments",
     "MAX_ATTACHMENT_BYTES": "app.store._attachments",
     "describe_attachment": "app.store._attachments",
+    "image_refusal": "app.store._attachments",
     "read_attachment": "app.store._attachments",
     "CANCELLED": "app.store._reply",
     "CLOSED": "app.store._reply",
@@ -204,6 +206,7 @@ __all__ = [
     "find",
     "fork_at",
     "from_json",
+    "image_refusal",
     "make_private_folders",
     "new_session_id",
     "open_branch",

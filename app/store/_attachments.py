@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from app.store._files import write_atomic
 from app.store._model import Attachment
+from app.text import one_line
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 FOLDER_NAME = ".attachments"
@@ -125,6 +126,27 @@ def content_parts(
             url = f"data:{attachment.type};base64,{encoded}"
             parts.append({"type": "image_url", "image_url": {"url": url}})
     return parts
+
+
+def image_refusal(
+    model: str, takes_images: bool | None, attachments: Iterable[Attachment]
+) -> str | None:
+    """Why the images among ``attachments`` cannot go to ``model``, or None to send them.
+
+    Only a model list that says the model takes no images refuses (``takes_images`` False);
+    when it does not say, the request goes out and the endpoint decides.
+    """
+    images = list(dict.fromkeys(a.name for a in attachments if a.type.startswith("image/")))
+    if takes_images is not False or not images:
+        return None
+    names = ", ".join(one_line(name, 40) for name in images[:3])
+    if len(images) > 3:
+        names += f" and {len(images) - 3} more"
+    return (
+        f"{one_line(model, 60)} takes no images (the endpoint's model list says so), and this "
+        f"conversation has {names}: pick a model that takes images (Ctrl+L, `:image` "
+        "filters the list)"
+    )
 
 
 def describe_attachment(attachment: Attachment) -> str:

@@ -373,6 +373,12 @@ class HCChatApp(App[int]):
         where = self.current_endpoint if endpoint is None else endpoint
         return self.endpoints.context_length(model, where, load=load)
 
+    def takes_images(self, model: str, *, endpoint: str | None = None) -> bool | None:
+        """Whether ``endpoint``'s (the open session's by default) model list says ``model``
+        takes images; None when it does not say or does not list it (last list, or cache)."""
+        where = self.current_endpoint if endpoint is None else endpoint
+        return self.endpoints.takes_images(model, where)
+
     async def load_models(self, endpoint: str | None = None) -> tuple[list[ModelInfo], str | None]:
         """An endpoint's models (cached a day), or the built-in list with a note why."""
         group = await self.endpoints.load_models(endpoint or self.current_endpoint)

@@ -49,6 +49,7 @@ class Endpoints:
             default_client.on_retry = on_retry
             self._clients[DEFAULT_ENDPOINT] = default_client
         self._contexts: dict[str, dict[str, int]] = {}  # endpoint -> model id -> context
+        self._images: dict[str, dict[str, bool]] = {}  # endpoint -> model id -> takes images
         self._cache = ModelCache(settings.cache_dir / "models.json")
 
     @property
@@ -90,18 +91,28 @@ class Endpoints:
         """The context length endpoint ``name`` lists for ``model``: from its last model list,
         or the cache however old; None when unknown (``load=False``: don't read the cache)."""
         key = name or DEFAULT_ENDPOINT
-        contexts = self._contexts.get(key)
-        if contexts is None:
+        if key not in self._contexts:
             if not load:
                 return None
-            from app.api import ModelInfo
+            self._read_cache(key, name)
+        return self._contexts.get(key, {}).get(model)
 
-            try:
-                cached = self._cache.load(self.cache_key(name), float("inf")) or []
-            except ValueError:  # an endpoint the config no longer has
-                return None
-            contexts = self._remember(key, [m for i in cached if (m := ModelInfo.from_dict(i))])
-        return contexts.get(model)
+    def takes_images(self, model: str, name: str | None) -> bool | None:
+        """Whether endpoint ``name``'s model list says ``model`` takes images (its last list,
+        or the cache however old); None when the list does not say or has no such model."""
+        key = name or DEFAULT_ENDPOINT
+        if key not in self._contexts:
+            self._read_cache(key, name)
+        return self._images.get(key, {}).get(model)
+
+    def _read_cache(self, key: str, name: str | None) -> None:
+        from app.api import ModelInfo
+
+        try:
+            cached = self._cache.load(self.cache_key(name), float("inf")) or []
+        except ValueError:  # an endpoint the config no longer has
+            return
+        self._remember(key, [m for i in cached if (m := ModelInfo.from_dict(i))])
 
     def knows_contexts(self, name: str | None) -> bool:
         """Whether a fresh model list (a day old at most) of endpoint ``name`` is cached."""
@@ -112,6 +123,7 @@ class Endpoints:
     def _remember(self, name: str, models: list[ModelInfo]) -> dict[str, int]:
         contexts = {m.id: m.context_length for m in models if m.context_length}
         self._contexts[name] = contexts
+        self._images[name] = {m.id: m.images for m in models if m.images is not None}
         return contexts
 
     async def load_models(self, name: str | None = None) -> ModelGroup:

@@ -77,3 +77,55 @@ def test_a_refused_file_sends_and_saves_nothing(
     assert "cannot attach" in line and str(path) in line
     assert loopback.requests == []
     assert not list(sessions_dir.glob("*.toml"))
+
+
+def _cache_models(cli_home: Path, base_url: str, *models: dict[str, object]) -> None:
+    from app.store import ModelCache
+
+    ModelCache(cli_home / ".cache" / "hcchat" / "models.json").save(base_url, list(models))
+
+
+def test_an_image_for_a_model_listed_without_images_is_refused_and_nothing_sent(
+    capsys: pytest.CaptureFixture[str],
+    loopback: LoopbackServer,
+    cli_home: Path,
+    sessions_dir: Path,
+    tmp_path: Path,
+) -> None:
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    _cache_models(cli_home, loopback.base_url, {"id": "text/only", "takes_images": False})
+
+    args = ["-p", "--base-url", loopback.base_url, "--model", "text/only", "-a", str(image)]
+    assert main([*args, "what is this?"]) == 1
+
+    line = one_error_line(capsys.readouterr().err)
+    assert "not sent" in line and "text/only takes no images" in line and "dot.png" in line
+    assert loopback.requests == []
+    assert not list(sessions_dir.glob("*.toml"))
+    assert not (sessions_dir / ".attachments").exists()  # nothing kept either
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        {"id": "vision/model", "takes_images": True},
+        {"id": "vision/model"},  # the listing does not say
+        {"id": "vision/model", "images": False},  # a cache from before "takes_images"
+        None,  # not in the cache at all
+    ],
+)
+def test_an_image_is_sent_when_the_model_takes_images_or_nobody_says(
+    loopback: LoopbackServer, cli_home: Path, tmp_path: Path, listed: dict[str, object] | None
+) -> None:
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    if listed is not None:
+        _cache_models(cli_home, loopback.base_url, listed)
+    loopback.enqueue(reply("A dot."))
+
+    args = ["-p", "--base-url", loopback.base_url, "--model", "vision/model", "-a", str(image)]
+    assert main([*args, "what is this?"]) == 0
+
+    [request] = loopback.requests
+    assert request.json["messages"][0]["content"][1]["type"] == "image_url"

@@ -220,3 +220,47 @@ async def test_a_refused_attachment_sends_nothing_and_keeps_the_command(
         assert _prompt(app).text == f'/attach "{folder}"'
         assert chat(app).pending == []
     assert loopback.requests == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 16
+
+
+def _cache_models(app, *models: dict[str, object]) -> None:
+    from app.store import ModelCache
+
+    ModelCache(app.settings.cache_dir / "models.json").save(app.settings.base_url, list(models))
+
+
+async def test_an_image_for_a_model_listed_without_images_is_refused_keeping_prompt_and_files(
+    make_app, loopback, tmp_path
+):
+    (tmp_path / "dot.png").write_bytes(PNG)
+    app = make_app()
+    _cache_models(app, {"id": "test/model-a", "takes_images": False})
+    async with app.run_test() as pilot:
+        _prompt(app).insert(f"/attach {tmp_path / 'dot.png'}")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: chat(app).pending)
+        _prompt(app).insert("what is this?")
+        await pilot.press("enter")
+        await pilot.pause()
+        told(app, "Not sent", "test/model-a takes no images", "dot.png")
+        assert _prompt(app).text == "what is this?"
+        assert [a.name for a, _ in chat(app).pending] == ["dot.png"]
+        assert "dot.png" in str(chat(app).query_one("#attachments").render())
+        assert not any(m.role == "user" for m in chat(app).session.messages)
+    assert loopback.requests == []
+
+
+async def test_an_image_goes_out_when_the_model_list_does_not_say(make_app, loopback, tmp_path):
+    (tmp_path / "dot.png").write_bytes(PNG)
+    loopback.enqueue(reply("A dot."))
+    app = make_app()
+    _cache_models(app, {"id": "test/model-a"}, {"id": "other/model", "takes_images": False})
+    async with app.run_test() as pilot:
+        _prompt(app).insert(f"/attach {tmp_path / 'dot.png'}")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: chat(app).pending)
+        await send_and_wait(pilot, "what is this?")
+    [request] = loopback.requests
+    assert request.json["messages"][0]["content"][1]["type"] == "image_url"

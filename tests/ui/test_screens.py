@@ -421,4 +421,4 @@ async def test_model_picker_shows_metadata_and_filters_by_capability(make_app, l
         assert options.option_count == 0
     cached = json.loads((app.settings.cache_dir / "models.json").read_text())
     [entry] = cached["endpoints"].values()
-    assert entry["models"][0]["images"] is True
+    assert entry["models"][0]["takes_images"] is True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -203,8 +203,22 @@ class ComposerCommands(ChatCommands):
         line.update(Content(f"Attached: {chips}" if chips else ""))
         line.display = bool(chips)
 
+    def refuse_images(self, attachments: Iterable[Attachment]) -> bool:
+        """Say so and return True if the model's listing says it takes none of these images."""
+        from app.store import image_refusal
+
+        model = self.session.model
+        why = image_refusal(model, self.hcchat.takes_images(model), attachments)
+        if why is not None:
+            self.notify(f"Not sent: {why}.", severity="error", markup=False, timeout=12)
+        return why is not None
+
     def keep_attachments(self) -> bool:
-        """Keep the pending files' bytes beside the sessions; False (and a message) if not."""
+        """Check the pending files can go to the model and keep their bytes beside the
+        sessions; False (and a message: nothing is sent, the prompt and files stay) if not."""
+        earlier = (a for message in self.session.messages for a in message.attachments)
+        if self.refuse_images([*earlier, *(a for a, _ in self.pending)]):
+            return False
         for attachment, data in self.pending:
             try:
                 self.hcchat.store.keep_attachment(attachment, data)
