@@ -22,7 +22,7 @@ _SUBCOMMANDS = """\
 sessions:
   hcchat sessions list                    saved sessions, newest first
   hcchat sessions show ID [--all]         a session as plain text (--all: every branch)
-  hcchat sessions export ID [--format md|json] [--all-versions] [-o FILE]
+  hcchat sessions export ID [--format md|json] [--all-versions] [--attachments] [-o FILE]
   hcchat sessions import FILE             a JSON export or an OpenAI-style messages array
   hcchat sessions search QUERY            matching sessions and messages, every branch included
   hcchat sessions fork ID [--at N]        a copy up to message N as a new session; prints its id
@@ -174,6 +174,12 @@ def _sessions_parser() -> _Parser:
     export.add_argument(
         "--all-versions", action="store_true", help="also every other version and branch"
     )
+    export.add_argument(
+        "--attachments",
+        action="store_true",
+        help="with --format json: each attachment's bytes too, as base64 'data' "
+        "(without it, attachments are named only: name, type, size, sha256)",
+    )
     imported = commands.add_parser("import", help="save a JSON file as a new session")
     imported.add_argument(
         "file", metavar="FILE", help="a JSON export or a messages array ('-' for stdin)"
@@ -206,7 +212,12 @@ def sessions_command(arguments: list[str]) -> int:
             return _sessions.show_session(store, args.id, every_branch=args.all)
         if args.command == "export":
             return _sessions.export_session(
-                store, args.id, args.format, args.output, all_versions=args.all_versions
+                store,
+                args.id,
+                args.format,
+                args.output,
+                all_versions=args.all_versions,
+                attachments=args.attachments,
             )
         if args.command == "search":
             return _sessions.search_sessions(store, args.query)

@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from app.cli._dispatch import load_session, load_settings, missing_session, read_stdin
-from app.cli._errors import EXIT_OK, CommandError
+from app.cli._errors import EXIT_OK, EXIT_USAGE, CommandError
 from app.text import cells, display_safe, fit, fit_words, local_time, one_line
 from app.usage import format_cost
 
@@ -203,26 +203,38 @@ def export_session(
     output: str | None,
     *,
     all_versions: bool = False,
+    attachments: bool = False,
 ) -> int:
-    """Write a session as Markdown or JSON to stdout or a file (``all_versions``: every branch)."""
-    from app.store import to_json, to_markdown
+    """Write a session as Markdown or JSON to stdout or a file (``all_versions``: every branch;
+    ``attachments``: JSON with each attachment's bytes)."""
+    from app.store import AttachmentError, to_json, to_markdown
 
+    if attachments and fmt != "json":
+        raise CommandError("--attachments needs --format json", EXIT_USAGE)
     if output is not None and output != "-":
         from pathlib import Path
 
         from app.store import SessionNotFound, SessionUnreadable, StoreWriteError
 
         try:
-            store.export(session_id, Path(output), fmt, all_versions=all_versions)
+            store.export(
+                session_id, Path(output), fmt, all_versions=all_versions, attachments=attachments
+            )
         except (SessionNotFound, SessionUnreadable) as error:
             raise missing_session(session_id, error) from None
+        except AttachmentError as error:
+            raise _missing_bytes(error) from None
         except StoreWriteError as error:
             raise CommandError(f"cannot write {output}: {error.reason or error}") from None
         return EXIT_OK
     stdout = _require_stdout()
     session = load_session(store, session_id)
     if fmt == "json":
-        text = to_json(session, all_versions=all_versions)
+        data_of = store.attachment_data if attachments else None
+        try:
+            text = to_json(session, all_versions=all_versions, attachment_data=data_of)
+        except AttachmentError as error:
+            raise _missing_bytes(error) from None
     else:
         text = to_markdown(session, all_versions=all_versions)
     if not text.endswith("\n"):
@@ -230,6 +242,13 @@ def export_session(
     stdout.write(display_safe(text) if stdout.isatty() else text)
     stdout.flush()
     return EXIT_OK
+
+
+def _missing_bytes(error: Exception) -> CommandError:
+    return CommandError(
+        f"cannot include the attachments: {error}; nothing was written "
+        "(export without --attachments to name them only)"
+    )
 
 
 def import_session(store: SessionStore, source: str) -> int:

@@ -7,6 +7,7 @@ original file is gone; the session file records each one's name, type, size and 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -101,6 +102,13 @@ class AttachmentFolder:
         if hashlib.sha256(data).hexdigest() != attachment.sha256:
             raise AttachmentError(f"the kept copy of {attachment.name} has changed")
         return data
+
+    def remove(self, digests: Iterable[str]) -> None:
+        """Remove the kept bytes named by these sha256 digests (missing ones are fine)."""
+        for digest in digests:
+            if _SHA256.fullmatch(digest):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.folder / digest).unlink()
 
     def _path(self, attachment: Attachment) -> Path:
         if not _SHA256.fullmatch(attachment.sha256):

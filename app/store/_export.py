@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from app.params import checked_params
+from app.store._attachments import describe_attachment
 from app.store._codec import ROLES
 from app.store._errors import SessionFormatError
-from app.store._model import Message, Session, new_session_id, title_from_prompt, utc_now
+from app.store._model import (
+    Attachment,
+    Message,
+    Session,
+    new_session_id,
+    title_from_prompt,
+    utc_now,
+)
 from app.store._tree import versions
 
 
@@ -41,10 +51,18 @@ def _path_markdown(messages: list[Message], first: int, all_versions: bool) -> l
     return lines
 
 
-def to_json(session: Session, *, all_versions: bool = False) -> str:
+DataOf = Callable[[Attachment], bytes]
+
+
+def to_json(
+    session: Session, *, all_versions: bool = False, attachment_data: DataOf | None = None
+) -> str:
     """The session in the API's message shape, with hcchat's metadata where it is set.
 
-    ``all_versions``: each alternative also carries its ``branch`` (what followed it).
+    ``all_versions``: each alternative also carries its ``branch`` (what followed it). Each
+    message's files are named under ``attachments`` (name, type, size, sha256);
+    ``attachment_data`` (the store's reader) adds each one's bytes as base64 ``data``, and
+    raises ``AttachmentError`` if some are gone.
     """
     document: dict[str, object] = {
         "id": session.id,
@@ -57,7 +75,9 @@ def to_json(session: Session, *, all_versions: bool = False) -> str:
         document["params"] = dict(session.params)
     if session.endpoint:
         document["endpoint"] = session.endpoint
-    document["messages"] = [_message_json(message, all_versions) for message in session.messages]
+    document["messages"] = [
+        _message_json(message, all_versions, attachment_data) for message in session.messages
+    ]
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -115,7 +135,8 @@ def _message_markdown(message: Message, *, earlier: bool = True) -> list[str]:
     if message.role == "system":
         return ["> **System prompt**", ">", *_quoted(message.content)]
     if message.role == "user":
-        return ["## User", "", message.content]
+        attached = [f"*Attached: {describe_attachment(a)}*" for a in message.attachments]
+        return ["## User", "", *attached, *([""] if attached else []), message.content]
     heading = " · ".join(
         part
         for part in ("## Assistant", message.model, message.created and _when(message.created))
@@ -173,7 +194,9 @@ def _when(moment: datetime) -> str:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def _message_json(message: Message, all_versions: bool = False) -> dict[str, object]:
+def _message_json(
+    message: Message, all_versions: bool = False, data_of: DataOf | None = None
+) -> dict[str, object]:
     item: dict[str, object] = {"role": message.role, "content": message.content}
     optional: dict[str, object] = {
         "model": message.model,
@@ -191,12 +214,30 @@ def _message_json(message: Message, all_versions: bool = False) -> dict[str, obj
         "summary": message.summary or None,
     }
     item.update({key: value for key, value in optional.items() if value is not None})
+    if message.attachments:
+        item["attachments"] = [_attachment_json(a, data_of) for a in message.attachments]
     if message.alternatives:
-        item["alternatives"] = [_message_json(alt, all_versions) for alt in message.alternatives]
+        item["alternatives"] = [
+            _message_json(alt, all_versions, data_of) for alt in message.alternatives
+        ]
         if all_versions and message.version is not None:
             item["version"] = message.version
     if all_versions and message.branch:
-        item["branch"] = [_message_json(follower, all_versions) for follower in message.branch]
+        item["branch"] = [
+            _message_json(follower, all_versions, data_of) for follower in message.branch
+        ]
+    return item
+
+
+def _attachment_json(attachment: Attachment, data_of: DataOf | None) -> dict[str, object]:
+    item: dict[str, object] = {
+        "name": attachment.name,
+        "type": attachment.type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }
+    if data_of is not None:
+        item["data"] = base64.b64encode(data_of(attachment)).decode("ascii")
     return item
 
 

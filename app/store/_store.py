@@ -20,7 +20,13 @@ from app.store._errors import (
     StoreWriteError,
 )
 from app.store._export import to_json, to_markdown
-from app.store._files import NotARegularFile, file_kind, fsync_folder, write_atomic
+from app.store._files import (
+    NotARegularFile,
+    file_kind,
+    fsync_folder,
+    read_regular,
+    write_atomic,
+)
 from app.store._history import read_prompts
 from app.store._index import (
     SUFFIX,
@@ -41,7 +47,7 @@ from app.store._model import (
     UnreadableSession,
     new_session_id,
 )
-from app.store._tree import Location, Steps, find
+from app.store._tree import Location, Steps, find, walk
 
 SNIPPET_WIDTH = 80
 
@@ -161,7 +167,7 @@ class SessionStore:
         """Remove a readable session; an unreadable file is refused (``StoreError``), never lost."""
         path = self.path_for(session_id)
         try:
-            self._read(session_id, path)
+            session, _ = self._read(session_id, path)
         except SessionUnreadable as error:
             raise StoreError(
                 f"Refusing to delete session {session_id}: the file cannot be read "
@@ -178,6 +184,36 @@ class SessionStore:
             ) from None
         self._known.pop(session_id, None)
         self._index.forget(path)
+        # only now: a crash before this leaves unused bytes, never a session without its files
+        self._drop_unused_attachments(session)
+
+    def _drop_unused_attachments(self, deleted: Session) -> None:
+        """Remove the kept bytes of ``deleted``'s attachments that no other session names.
+
+        Every other session file is searched for each sha256 as text (an unparsable file
+        counts too); if one cannot be read, nothing is removed. Best effort: bytes left
+        behind only cost disk.
+        """
+        unused = {
+            attachment.sha256
+            for location in walk(deleted)
+            for attachment in location.message.attachments
+        }
+        if not unused:
+            return
+        try:
+            with folder_lock(self.folder):  # no save lands between the search and the removal
+                for path in self.folder.glob(f"*{SUFFIX}"):
+                    try:
+                        data = read_regular(path)[0]
+                    except NotARegularFile:
+                        continue
+                    unused = {sha for sha in unused if sha.encode("ascii") not in data}
+                    if not unused:
+                        return
+                self._attachments.remove(unused)
+        except OSError:
+            return
 
     def rename(self, session_id: str, title: str) -> SaveResult:
         """Give a session a title that automatic titling will not replace."""
@@ -190,18 +226,27 @@ class SessionStore:
         return self.save(session)
 
     def export(
-        self, session_id: str, path: Path, fmt: str = "md", *, all_versions: bool = False
+        self,
+        session_id: str,
+        path: Path,
+        fmt: str = "md",
+        *,
+        all_versions: bool = False,
+        attachments: bool = False,
     ) -> Path:
         """Write a session to ``path`` as Markdown ("md") or JSON ("json"); return ``path``.
 
-        ``all_versions``: every branch too, marked. Raises ``SessionNotFound``/``SessionUnreadable``
-        for the session and ``StoreWriteError`` if ``path`` cannot be written.
+        ``all_versions``: every branch too, marked. ``attachments`` (JSON): each attachment's
+        kept bytes too, as base64. Raises ``SessionNotFound``/``SessionUnreadable`` for the
+        session, ``AttachmentError`` if kept bytes are gone (nothing is written then) and
+        ``StoreWriteError`` if ``path`` cannot be written.
         """
         if fmt not in ("md", "json"):
             raise ValueError(f"Unknown export format {fmt!r}: use 'md' or 'json'")
         session, _ = self._read(session_id, self.path_for(session_id))
         if fmt == "json":
-            text = to_json(session, all_versions=all_versions)
+            data_of = self.attachment_data if attachments else None
+            text = to_json(session, all_versions=all_versions, attachment_data=data_of)
         else:
             text = to_markdown(session, all_versions=all_versions)
         try:

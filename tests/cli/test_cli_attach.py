@@ -129,3 +129,33 @@ def test_an_image_is_sent_when_the_model_takes_images_or_nobody_says(
 
     [request] = loopback.requests
     assert request.json["messages"][0]["content"][1]["type"] == "image_url"
+
+
+def test_sessions_export_json_names_attachments_and_includes_them_with_attachments(
+    capsys: pytest.CaptureFixture[str],
+    loopback: LoopbackServer,
+    store: SessionStore,
+    tmp_path: Path,
+) -> None:
+    import json
+
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    loopback.enqueue(reply("A dot."))
+    assert main(["-p", "--base-url", loopback.base_url, "-a", str(image), "what?"]) == 0
+    [summary] = store.list()
+    capsys.readouterr()
+
+    assert main(["sessions", "export", summary.id, "--format", "json"]) == 0
+    [named] = json.loads(capsys.readouterr().out)["messages"][0]["attachments"]
+    assert main(["sessions", "export", summary.id, "--format", "json", "--attachments"]) == 0
+    [full] = json.loads(capsys.readouterr().out)["messages"][0]["attachments"]
+
+    assert (named["name"], named["type"], named["size"]) == ("dot.png", "image/png", len(PNG))
+    assert "data" not in named
+    assert base64.b64decode(full["data"]) == PNG
+
+    assert main(["sessions", "export", summary.id, "--attachments"]) == 2
+    assert "--attachments needs --format json" in capsys.readouterr().err
+    assert main(["sessions", "export", "--help"]) == 0
+    assert "--attachments" in capsys.readouterr().out
