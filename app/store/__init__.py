@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from app.store._model_cache import (
         ModelCache,
     )
+    from app.store._paths import Completion, complete_paths, pasted_paths
     from app.store._reply import (
         CANCELLED,
         CLOSED,
@@ -108,6 +109,9 @@ _WHERE: dict[str, str] = {
     "AttachmentError": "app.store._attachments",
     "MAX_ATTACHMENT_BYTES": "app.store._attachments",
     "describe_attachment": "app.store._attachments",
+    "Completion": "app.store._paths",
+    "complete_paths": "app.store._paths",
+    "pasted_paths": "app.store._paths",
     "image_refusal": "app.store._attachments",
     "read_attachment": "app.store._attachments",
     "CANCELLED": "app.store._reply",
@@ -173,6 +177,7 @@ __all__ = [
     "Attachment",
     "AttachmentError",
     "Checkpoints",
+    "Completion",
     "EditorError",
     "ForkOrigin",
     "InvalidSessionId",
@@ -198,6 +203,7 @@ __all__ = [
     "clean_text",
     "compaction_end",
     "compaction_request",
+    "complete_paths",
     "delete_turn",
     "describe_attachment",
     "edit_at",
@@ -210,6 +216,7 @@ __all__ = [
     "make_private_folders",
     "new_session_id",
     "open_branch",
+    "pasted_paths",
     "put_back",
     "read_attachment",
     "regenerate_at",

@@ -264,3 +264,109 @@ async def test_an_image_goes_out_when_the_model_list_does_not_say(make_app, loop
         await send_and_wait(pilot, "what is this?")
     [request] = loopback.requests
     assert request.json["messages"][0]["content"][1]["type"] == "image_url"
+
+
+async def test_tab_completes_attach_paths_and_lists_the_candidates(make_app, loopback, tmp_path):
+    (tmp_path / "My Photos").mkdir()
+    (tmp_path / "My Photos" / "cat.png").write_bytes(PNG)
+    (tmp_path / "notes one.txt").write_text("1")
+    (tmp_path / "notes two.txt").write_text("2")
+    app = make_app()
+    async with app.run_test() as pilot:
+        prompt = _prompt(app)
+        prompt.insert(f"/attach {tmp_path}/My")
+        await pilot.press("tab")
+        assert prompt.text == f"/attach {tmp_path}/My\\ Photos/"
+        assert prompt.has_focus
+        await pilot.press("tab")
+        assert prompt.text == f"/attach {tmp_path}/My\\ Photos/cat.png "
+        prompt.insert(f"{tmp_path}/no")
+        await pilot.press("tab")
+        assert prompt.text.endswith(f"cat.png {tmp_path}/notes\\ ")
+        told(app, "notes one.txt", "notes two.txt")
+        await pilot.press("t", "tab", "enter")
+        await wait_for(pilot, lambda: len(chat(app).pending) == 2)
+        assert [a.name for a, _ in chat(app).pending] == ["cat.png", "notes two.txt"]
+
+
+async def test_tab_outside_attach_still_moves_the_focus(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        prompt = _prompt(app)
+        prompt.insert("hello")
+        await pilot.press("tab")
+        assert not prompt.has_focus
+        assert prompt.text == "hello"
+
+
+async def _paste(pilot, text: str) -> None:
+    from textual import events
+
+    pilot.app.post_message(events.Paste(text))  # as the driver does: the app forwards it
+    await pilot.pause()
+
+
+async def test_a_dropped_file_is_offered_and_enter_attaches_it(make_app, loopback, tmp_path):
+    from app.ui.screens._dialogs import OfferScreen
+
+    photo = tmp_path / "my photo.png"
+    photo.write_bytes(PNG)
+    loopback.enqueue(reply("A dot."))
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert("look at ")
+        await _paste(pilot, f"'{photo}' ")
+        await wait_for(pilot, lambda: isinstance(app.screen, OfferScreen))
+        assert "Attach my photo.png?" in str(app.screen.query_one(".dialog-text").render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: chat(app).pending)
+        assert _prompt(app).text == "look at "  # the pasted path went, the typing stayed
+        assert _prompt(app).has_focus
+        await send_and_wait(pilot, "this")
+    content = loopback.requests[-1].json["messages"][0]["content"]
+    assert content[0] == {"type": "text", "text": "look at this"}
+    assert content[1]["type"] == "image_url"
+
+
+async def test_escape_keeps_a_dropped_path_as_text(make_app, tmp_path):
+    from app.ui.screens._dialogs import OfferScreen
+
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(PNG)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await _paste(pilot, f"file://{photo}")
+        await wait_for(pilot, lambda: isinstance(app.screen, OfferScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, OfferScreen))
+        assert _prompt(app).text == f"file://{photo}"
+        assert chat(app).pending == []
+
+
+@pytest.mark.parametrize("paste", ["{photo} is a file", "just words", "{folder}"])
+async def test_a_paste_that_is_not_only_files_is_plain_text(make_app, tmp_path, paste):
+    from app.ui.screens._dialogs import OfferScreen
+
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(PNG)
+    text = paste.format(photo=photo, folder=tmp_path)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await _paste(pilot, text)
+        await pilot.pause()
+        assert not isinstance(app.screen, OfferScreen)
+        assert _prompt(app).text == text
+
+
+async def test_a_path_pasted_into_a_slash_command_is_not_offered(make_app, tmp_path):
+    from app.ui.screens._dialogs import OfferScreen
+
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(PNG)
+    app = make_app()
+    async with app.run_test() as pilot:
+        _prompt(app).insert("/attach ")
+        await _paste(pilot, str(photo))
+        await pilot.pause()
+        assert not isinstance(app.screen, OfferScreen)
+        assert _prompt(app).text == f"/attach {photo}"

@@ -8,13 +8,14 @@ registry here is an ``action_<name>`` (its key and the palette) and, for a slash
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.content import Content
 from textual.widgets import Static
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from app.ui.widgets._image import PictureSource
 
 
+# the text before a path that Tab completes
+_ATTACH = re.compile(r"\s*/attach\s+", re.IGNORECASE)
+
+
 class ComposerCommands(ChatCommands):
     """Prompt history and its search, composing in an external editor, roles, attachments."""
 
@@ -37,6 +42,10 @@ class ComposerCommands(ChatCommands):
     def __init__(self) -> None:
         super().__init__()
         self.pending = []
+
+    @on(events.Mount)
+    def _give_prompt_completer(self) -> None:
+        self.query_one(PromptArea).completer = self.complete_prompt
 
     # ----------------------------------------------------------------- history
 
@@ -170,12 +179,69 @@ class ComposerCommands(ChatCommands):
         if not self.attach(argument):
             self.query_one(PromptArea).use_text(f"/attach {argument}")
 
+    def complete_prompt(self, before: str) -> str | None:
+        """Tab in the prompt: complete the path ``/attach`` is given (``before``: the text up
+        to the cursor); None where there is nothing to complete, so Tab moves the focus."""
+        found = _ATTACH.match(before)
+        if found is None or "\n" in before:
+            return None
+        from app.store import complete_paths
+
+        command, argument = before[: found.end()], before[found.end() :]
+        done = complete_paths(argument)
+        if done is None:
+            self.notify("No file or folder matches.", markup=False, timeout=3)
+            return before
+        if done.candidates:
+            shown = "  ".join(one_line(name, 60) for name in done.candidates[:40])
+            more = len(done.candidates) - 40
+            extra = f"  … and {more} more" if more > 0 else ""
+            self.notify(shown + extra, title="Matches", markup=False, timeout=8)
+        return command + done.text
+
+    @on(PromptArea.Pasted)
+    def offer_pasted_files(self, event: PromptArea.Pasted) -> None:
+        """A paste that is nothing but the paths of existing files (a dropped file) is
+        offered as attachments: Enter attaches them (the pasted text goes), Escape keeps it.
+
+        Typed text is never looked at, nor a paste into a slash command (``/attach`` takes
+        the path as text) or one with anything besides the paths.
+        """
+        from app.store import pasted_paths
+
+        before = event.prompt.get_text_range((0, 0), event.start)
+        if before.lstrip().startswith("/"):
+            return
+        paths = pasted_paths(event.text)
+        if not paths:
+            return
+        from app.ui.screens._dialogs import OfferScreen
+
+        names = ", ".join(one_line(path.name, 40) for path in paths[:3])
+        if len(paths) > 3:
+            names += f" and {len(paths) - 3} more"
+
+        def answered(attach: bool | None) -> None:
+            prompt = self.query_one(PromptArea)
+            if attach and self.attach_paths([str(path) for path in paths]):
+                prompt.take_back(event)
+            prompt.focus()
+
+        question = f"Attach {names}?"
+        self.app.push_screen(
+            OfferScreen(question, yes="Attach", hint="Enter: attach · Esc: keep as text"), answered
+        )
+
     def attach(self, argument: str) -> bool:
         """Check every file ``argument`` names and add them all to the next message, or none."""
+        return self.attach_paths(split_paths(argument))
+
+    def attach_paths(self, paths: list[str]) -> bool:
+        """Check every file of ``paths`` and add them all to the next message, or none."""
         from app.store import AttachmentError, read_attachment
 
         try:
-            read = [read_attachment(path) for path in split_paths(argument)]
+            read = [read_attachment(path) for path in paths]
         except AttachmentError as error:
             self.notify(f"Not attached: {error}.", severity="error", markup=False, timeout=8)
             return False

@@ -45,6 +45,36 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+class OfferScreen(ModalScreen[bool]):
+    """Offer to do something: Enter does it, Escape declines (the focused button is yes)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(False)", "No")]
+
+    def __init__(self, question: str, *, yes: str, no: str = "No", hint: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.yes = yes
+        self.no = no
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(display_safe(self.question)), classes="dialog-text")
+            if self.hint:
+                yield Static(Content(self.hint), classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Content(self.yes), variant="primary", id="yes")
+                yield Button(Content(self.no), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed)
+    def answer(self, event: Button.Pressed) -> None:
+        """Dismiss with the button's answer."""
+        self.dismiss(event.button.id == "yes")
+
+
 class TextPromptScreen(ModalScreen[str | None]):
     """Ask for one line of text (a title, a file name); Escape cancels."""
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.widgets.text_area import Location
 
 
 class PromptArea(TextArea):
@@ -15,6 +18,11 @@ class PromptArea(TextArea):
     Down on the last line goes back towards the draft that was being typed. The history is
     loaded on the first Up: the prompt asks for it (``HistoryWanted``) and the screen answers
     with ``set_history``.
+
+    Tab asks ``completer`` (set by the screen) to complete the text before the cursor: it
+    returns the new text, or None to let Tab move the focus as usual. A paste is inserted as
+    text and then announced (``Pasted``), so the screen can offer to attach the files a
+    dropped path names.
     """
 
     class Submitted(Message):
@@ -33,6 +41,21 @@ class PromptArea(TextArea):
     class HistoryWanted(Message):
         """Up was pressed before the history was loaded: the screen should ``set_history``."""
 
+    class Pasted(Message):
+        """Text was pasted: it is in the prompt between ``start`` and ``end``."""
+
+        def __init__(self, prompt: PromptArea, text: str, start: Location, end: Location) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
+            self.start = start
+            self.end = end
+
+        @property
+        def control(self) -> PromptArea:
+            """The prompt that was pasted into."""
+            return self.prompt
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             id=id,
@@ -47,6 +70,7 @@ class PromptArea(TextArea):
         self._recalled = -1  # the history entry shown, -1 for the draft
         self._draft = ""
         self._wants_recall = False
+        self.completer: Callable[[str], str | None] | None = None
 
     def set_history(self, prompts: list[str]) -> None:
         """Take the earlier prompts (newest first); recall the newest if Up is waiting for it."""
@@ -85,7 +109,38 @@ class PromptArea(TextArea):
         self.load_text(text)
         self.move_cursor(self.document.end)
 
+    def take_back(self, pasted: PromptArea.Pasted) -> bool:
+        """Remove a paste's text from the prompt, if it is still where it was put."""
+        if self.get_text_range(pasted.start, pasted.end) != pasted.text:
+            return False
+        self.delete(pasted.start, pasted.end)
+        return True
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        start = min(self.selection.start, self.selection.end)
+        await super()._on_paste(event)
+        event.prevent_default()  # TextArea's own handler has run: not again
+        if not self.read_only:
+            self.post_message(self.Pasted(self, event.text, start, self.cursor_location))
+
+    def _complete(self) -> bool:
+        """Tab: let the completer rewrite the text before the cursor; False if it declines."""
+        if self.completer is None or self.selection.start != self.selection.end:
+            return False
+        cursor = self.cursor_location
+        before = self.get_text_range((0, 0), cursor)
+        completed = self.completer(before)
+        if completed is None:
+            return False
+        if completed != before:
+            self.move_cursor(self.replace(completed, (0, 0), cursor).end_location)
+        return True
+
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "tab" and self._complete():
+            event.stop()
+            event.prevent_default()
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()
