@@ -74,6 +74,8 @@ COMMANDS: tuple[Command, ...] = (
             help="edit the prompt in $VISUAL or $EDITOR (else nano, vi); saving puts it back"),
     Command("attach", "Attach files", "attach", "chat", slash="attach", usage="PATH...",
             help="send files with your next message: text, or PNG/JPEG/GIF/WebP images"),
+    Command("detach", "Remove attachments", "detach", "chat", slash="detach",
+            help="remove the files waiting to go with your next message"),
     Command("role", "Role", "pick_role", "chat", slash="role", usage="[NAME]",
             title="Switch role",
             help="pick a role of the config's [roles], or switch straight to NAME"),

@@ -153,7 +153,7 @@ def image_refusal(
     return (
         f"{one_line(model, 60)} takes no images (the endpoint's model list says so), and this "
         f"conversation has {names}: pick a model that takes images (Ctrl+L, `:image` "
-        "filters the list)"
+        "filters the list), or /detach the files not sent yet"
     )
 
 

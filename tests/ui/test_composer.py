@@ -370,3 +370,43 @@ async def test_a_path_pasted_into_a_slash_command_is_not_offered(make_app, tmp_p
         await pilot.pause()
         assert not isinstance(app.screen, OfferScreen)
         assert _prompt(app).text == f"/attach {photo}"
+
+
+async def test_detach_removes_the_waiting_files_and_keeps_the_text(make_app, loopback, tmp_path):
+    (tmp_path / "dot.png").write_bytes(PNG)
+    loopback.enqueue(reply("Text only."))
+    app = make_app()
+    _cache_models(app, {"id": "test/model-a", "takes_images": False})
+    async with app.run_test() as pilot:
+        _prompt(app).insert(f"/attach {tmp_path / 'dot.png'}")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: chat(app).pending)
+        _prompt(app).insert("/detach")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not chat(app).pending)
+        told(app, "Removed dot.png")
+        assert not chat(app).query_one("#attachments").display
+        await send_and_wait(pilot, "hello")
+    assert loopback.requests[-1].json["messages"][0]["content"] == "hello"
+
+
+async def test_a_reply_asked_again_of_a_model_without_images_is_refused(
+    make_app, loopback, store, tmp_path
+):
+    from app.store import read_attachment
+
+    (tmp_path / "dot.png").write_bytes(PNG)
+    attachment, data = read_attachment(str(tmp_path / "dot.png"))
+    store.keep_attachment(attachment, data)
+    session = Session.new("text/only")
+    session.messages.append(Message("user", "what is it?", attachments=[attachment]))
+    session.messages.append(Message("assistant", "A dot.", model="vision/model"))
+    store.save(session)
+    app = make_app(session=store.load(session.id))
+    _cache_models(app, {"id": "text/only", "takes_images": False})
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        told(app, "Not sent", "text/only takes no images")
+        assert [m.content for m in chat(app).session.messages] == ["what is it?", "A dot."]
+    assert loopback.requests == []

@@ -251,6 +251,16 @@ class ComposerCommands(ChatCommands):
         self.notify(f"Attached {names}: they go with your next message.", markup=False)
         return True
 
+    def action_detach(self) -> None:
+        """Remove the files waiting to go with the next message (the prompt's text stays)."""
+        if not self.pending:
+            self.notify("No files are waiting to be sent.", markup=False)
+            return
+        names = ", ".join(one_line(attachment.name, 40) for attachment, _ in self.pending)
+        self.pending = []
+        self.show_attachments()
+        self.notify(f"Removed {names}: they will not be sent.", markup=False)
+
     @cached_property
     def pictures(self) -> PictureSource | None:
         """How messages show their images as pictures; None (chips only) where the terminal
