@@ -266,12 +266,34 @@ def import_session(store: SessionStore, source: str) -> int:
         except OSError as error:
             raise CommandError(f"cannot read {source}: {error.strerror or error}") from None
     dropped: list[str] = []
-    session = from_json(text, model=load_settings(demo=True).model, dropped=dropped)
+    found: dict[str, bytes] = {}
+    session = from_json(
+        text, model=load_settings(demo=True).model, dropped=dropped, attachment_bytes=found
+    )
+    _keep_imported(store, session, found)
     saved = store.save(session)
     for reason in dropped:
         print(f"hcchat: not imported: {one_line(reason, 400)}", file=sys.stderr)
     print(saved.session_id)
     return EXIT_OK
+
+
+def _keep_imported(store: SessionStore, session: Session, found: dict[str, bytes]) -> None:
+    """Keep the bytes an export carried (before the session that names them is saved)."""
+    from app.store import walk
+
+    for location in walk(session):
+        for attachment in location.message.attachments:
+            data = found.get(attachment.sha256)
+            if data is None:
+                continue
+            try:
+                store.keep_attachment(attachment, data)
+            except OSError as error:
+                raise CommandError(
+                    f"cannot keep {one_line(attachment.name, 80)}: {error.strerror or error}; "
+                    "nothing was imported"
+                ) from None
 
 
 def _require_stdout() -> TextIO:

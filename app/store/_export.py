@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -81,14 +82,24 @@ def to_json(
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def from_json(text: str, *, model: str = "", dropped: list[str] | None = None) -> Session:
+def from_json(
+    text: str,
+    *,
+    model: str = "",
+    dropped: list[str] | None = None,
+    attachment_bytes: dict[str, bytes] | None = None,
+) -> Session:
     """A new session (new id) from ``to_json`` output, ``{"messages": [...]}`` or a bare array.
 
     ``model`` is used when the document names no model; every imported reply names its model
     (schema 1), and an untitled session takes its title from the first user message.
     Only the known parameters, in range, are kept; why each other one was left out is
-    appended to ``dropped``. Raises ``SessionFormatError``.
+    appended to ``dropped``. Each message's ``attachments`` are kept when they have the
+    shape ``to_json`` writes; the bytes of an export made with them (base64 ``data`` that
+    matches its sha256 and size) go into ``attachment_bytes``, by sha256, for the caller to
+    keep. Raises ``SessionFormatError``.
     """
+    context = _Import(dropped, attachment_bytes)
     try:
         document = json.loads(text)
     except ValueError as error:
@@ -107,7 +118,9 @@ def from_json(text: str, *, model: str = "", dropped: list[str] | None = None) -
         raise SessionFormatError('missing "messages": an array of {"role", "content"} objects')
     if not items:
         raise SessionFormatError('"messages" is empty: there is nothing to import')
-    messages = [_message_from_json(item, f"message {n}") for n, item in enumerate(items, 1)]
+    messages = [
+        _message_from_json(item, f"message {n}", context) for n, item in enumerate(items, 1)
+    ]
     now = utc_now()
     replies = [m.model for m in messages if m.role == "assistant" and m.model]
     session_model = _text(document.get("model")) or (replies[-1] if replies else model)
@@ -241,7 +254,19 @@ def _attachment_json(attachment: Attachment, data_of: DataOf | None) -> dict[str
     return item
 
 
-def _message_from_json(item: object, where: str) -> Message:
+class _Import:
+    """What an import collects besides the messages: why things were left out, and bytes."""
+
+    def __init__(self, dropped: list[str] | None, found: dict[str, bytes] | None) -> None:
+        self.dropped = dropped
+        self.found = found
+
+    def drop(self, reason: str) -> None:
+        if self.dropped is not None:
+            self.dropped.append(reason)
+
+
+def _message_from_json(item: object, where: str, context: _Import | None = None) -> Message:
     if not isinstance(item, dict):
         raise SessionFormatError(f"{where}: expected an object, got {_json_kind(item)}")
     role = item.get("role")
@@ -266,15 +291,61 @@ def _message_from_json(item: object, where: str) -> Message:
         endpoint=_text(item.get("endpoint")),
         summary=role == "system" and item.get("summary") is True,
         alternatives=[
-            _message_from_json(alt, f"{where}, alternative {n}")
+            _message_from_json(alt, f"{where}, alternative {n}", context)
             for n, alt in enumerate(alternatives if isinstance(alternatives, list) else [], 1)
         ],
         branch=[
-            _message_from_json(follower, f"{where}, branch message {n}")
+            _message_from_json(follower, f"{where}, branch message {n}", context)
             for n, follower in enumerate(branch if isinstance(branch, list) else [], 1)
         ],
         version=version if type(version) is int else None,
+        attachments=_attachments_from_json(item.get("attachments"), where, context),
     )
+
+
+_SHA256_HEX = frozenset("0123456789abcdef")
+
+
+def _attachments_from_json(value: object, where: str, context: _Import | None) -> list[Attachment]:
+    """The attachments ``to_json`` wrote (each kept only whole), their ``data`` collected."""
+    if not isinstance(value, list):
+        return []
+    found: list[Attachment] = []
+    for n, item in enumerate(value, 1):
+        at = f"{where}, attachment {n}"
+        if not isinstance(item, dict):
+            continue
+        name, kind, size, digest = (item.get(k) for k in ("name", "type", "size", "sha256"))
+        if not (
+            isinstance(name, str)
+            and name
+            and isinstance(kind, str)
+            and type(size) is int
+            and size >= 0
+            and isinstance(digest, str)
+            and len(digest) == 64
+            and set(digest) <= _SHA256_HEX
+        ):
+            if context is not None:
+                context.drop(f"{at}: not a name, type, size and sha256")
+            continue
+        attachment = Attachment(name=name, type=kind, size=size, sha256=digest)
+        found.append(attachment)
+        data = item.get("data")
+        if context is not None and context.found is not None and isinstance(data, str):
+            try:
+                decoded = base64.b64decode(data, validate=True)
+            except ValueError:
+                decoded = None
+            if decoded is None or len(decoded) != size or _sha256(decoded) != digest:
+                context.drop(f"{at} ({name}): its data does not match its size and sha256")
+            else:
+                context.found[digest] = decoded
+    return found
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _content(value: object, where: str) -> str:

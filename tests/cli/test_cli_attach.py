@@ -159,3 +159,56 @@ def test_sessions_export_json_names_attachments_and_includes_them_with_attachmen
     assert "--attachments needs --format json" in capsys.readouterr().err
     assert main(["sessions", "export", "--help"]) == 0
     assert "--attachments" in capsys.readouterr().out
+
+
+def test_an_export_with_attachments_imports_as_a_session_that_can_be_sent_again(
+    capsys: pytest.CaptureFixture[str],
+    loopback: LoopbackServer,
+    store: SessionStore,
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    loopback.enqueue(reply("A dot."), reply("Still a dot."))
+    assert main(["-p", "--base-url", loopback.base_url, "-a", str(image), "what?"]) == 0
+    [summary] = store.list()
+    export = tmp_path / "out.json"
+    args = ["sessions", "export", summary.id, "--format", "json", "--attachments"]
+    assert main([*args, "-o", str(export)]) == 0
+    shutil.rmtree(store.folder)  # another machine: neither the session nor its bytes
+    capsys.readouterr()
+
+    assert main(["sessions", "import", str(export)]) == 0
+    new_id = capsys.readouterr().out.strip()
+    args = ["-p", "--base-url", loopback.base_url, "--session", new_id, "again?"]
+    assert main(args) == 0
+
+    first = loopback.requests[-1].json["messages"][0]["content"]
+    assert first[1]["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(PNG).decode()
+
+
+def test_imported_data_that_does_not_match_its_sha256_is_left_out(
+    capsys: pytest.CaptureFixture[str], store: SessionStore, tmp_path: Path
+) -> None:
+    import hashlib
+    import json
+
+    entry = {
+        "name": "dot.png",
+        "type": "image/png",
+        "size": len(PNG),
+        "sha256": hashlib.sha256(PNG).hexdigest(),
+        "data": base64.b64encode(b"something else").decode(),
+    }
+    document = {"messages": [{"role": "user", "content": "hi", "attachments": [entry]}]}
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(document))
+
+    assert main(["sessions", "import", str(source)]) == 0
+    captured = capsys.readouterr()
+    assert "does not match its size and sha256" in captured.err
+    [attachment] = store.load(captured.out.strip()).messages[0].attachments
+    assert attachment.name == "dot.png"
+    assert not (store.folder / ".attachments" / attachment.sha256).exists()
