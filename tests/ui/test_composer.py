@@ -315,7 +315,7 @@ async def test_a_dropped_file_is_offered_and_enter_attaches_it(make_app, loopbac
     app = make_app()
     async with app.run_test() as pilot:
         _prompt(app).insert("look at ")
-        await _paste(pilot, f"'{photo}' ")
+        await _paste(pilot, f"'{photo}'\r\n")  # a line of text/uri-list ends in CRLF
         await wait_for(pilot, lambda: isinstance(app.screen, OfferScreen))
         assert "Attach my photo.png?" in str(app.screen.query_one(".dialog-text").render())
         await pilot.press("enter")

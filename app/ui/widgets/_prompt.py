@@ -111,7 +111,8 @@ class PromptArea(TextArea):
 
     def take_back(self, pasted: PromptArea.Pasted) -> bool:
         """Remove a paste's text from the prompt, if it is still where it was put."""
-        if self.get_text_range(pasted.start, pasted.end) != pasted.text:
+        there = self.get_text_range(pasted.start, pasted.end)
+        if _lines(there) != _lines(pasted.text):  # the document keeps one kind of newline
             return False
         self.delete(pasted.start, pasted.end)
         return True
@@ -169,3 +170,7 @@ class PromptArea(TextArea):
         if older:
             return row == 0
         return self._recalled >= 0 and row == self.document.line_count - 1
+
+
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
