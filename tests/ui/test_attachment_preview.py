@@ -161,3 +161,12 @@ def test_drawing_a_picture_on_a_terminal_writes_no_query_to_it(tmp_path):
     os.close(controller)
     assert b"\x1b" not in output, output  # no Sixel, Kitty or cell-size query was written
     assert b"done True True" in output, output  # Sixel as asked; the probe chose nothing
+
+
+def test_an_image_of_too_many_pixels_is_not_decoded():
+    from app.ui.widgets._image import thumbnail
+
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(buffer, "PNG")  # 48 megapixels in a few kilobytes
+    with pytest.raises(ValueError, match="too large"):
+        thumbnail(buffer.getvalue())

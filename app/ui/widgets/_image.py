@@ -35,6 +35,8 @@ OVERRIDE = "HCCHAT_IMAGES"
 THUMBNAIL = (480, 480)
 # The most room a picture takes, in character cells.
 MAX_ROWS, MAX_COLUMNS = 8, 40
+# A 5 MB PNG can hold a billion pixels: anything over this many is not decoded (chip only).
+MAX_PIXELS = 40_000_000
 
 _SIXEL_PROGRAMS = ("WezTerm", "iTerm.app")
 _SIXEL_TERMS = ("foot", "mlterm", "contour")
@@ -113,7 +115,10 @@ def thumbnail(data: bytes) -> PILImage:
     """The image in ``data`` decoded and scaled down to at most ``THUMBNAIL``; raises on junk."""
     from PIL import Image
 
-    picture = Image.open(io.BytesIO(data))
+    picture = Image.open(io.BytesIO(data))  # reads the header only
+    width, height = picture.size
+    if width * height > MAX_PIXELS:
+        raise ValueError(f"{width}x{height} pixels is too large to preview")
     picture.thumbnail(THUMBNAIL)
     return picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
 
@@ -161,7 +166,8 @@ def _cell_size() -> object:
 
 
 class ImagePreview(Widget):
-    """A small picture of an image attachment; its bytes are read and decoded off the loop.
+    """A small picture of an image attachment; its bytes are read and decoded (and the
+    picture code imported) off the event loop.
 
     ``source.load`` gives the kept bytes (the screen passes the store's reader). A picture that
     cannot be read or decoded leaves the preview empty: the chip still names the file.
@@ -178,6 +184,7 @@ class ImagePreview(Widget):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _decode(self) -> None:
         try:
+            _import_quietly()  # the first time, off the event loop too
             picture = thumbnail(self.source.load(self.attachment))
         except Exception:  # missing bytes, a truncated or hostile file: the chip is enough
             self.app.call_from_thread(self._failed)
