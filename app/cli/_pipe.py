@@ -112,7 +112,7 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     endpoint = _session_endpoint(settings, session)
     request_params = {**settings.params, **session.params}
     listed = _listed_model(settings, endpoint, session.model)
-    earlier = [a for message in session.messages for a in message.attachments]
+    earlier = [a for message in session.sent_messages() for a in message.attachments]
     refused = image_refusal(
         session.model, listed.images if listed else None, [*earlier, *(a for a, _ in read)]
     )

@@ -212,3 +212,27 @@ def test_imported_data_that_does_not_match_its_sha256_is_left_out(
     [attachment] = store.load(captured.out.strip()).messages[0].attachments
     assert attachment.name == "dot.png"
     assert not (store.folder / ".attachments" / attachment.sha256).exists()
+
+
+def test_an_image_only_in_compacted_turns_does_not_stop_a_model_without_images(
+    loopback: LoopbackServer, cli_home: Path, store: SessionStore, tmp_path: Path
+) -> None:
+    from app.store import Message, Session, add_summary, read_attachment
+
+    image = tmp_path / "dot.png"
+    image.write_bytes(PNG)
+    attachment, data = read_attachment(str(image))
+    store.keep_attachment(attachment, data)
+    session = Session.new("text/only")
+    session.messages.append(Message("user", "what is it?", attachments=[attachment]))
+    session.messages.append(Message("assistant", "A dot.", model="vision/model"))
+    add_summary(session, 2, "The user showed a dot.", model="text/only", endpoint=None)
+    store.save(session)
+    _cache_models(cli_home, loopback.base_url, {"id": "text/only", "takes_images": False})
+    loopback.enqueue(reply("Yes, a dot."))
+
+    args = ["-p", "--base-url", loopback.base_url, "--session", session.id, "and so?"]
+    assert main(args) == 0  # the image is not sent any more: nothing to refuse
+
+    sent = loopback.requests[-1].json["messages"]
+    assert all(isinstance(message["content"], str) for message in sent)

@@ -312,7 +312,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         if too_long is not None:
             self.notify(too_long, severity="error", timeout=15, markup=False)
             return
-        if self.refuse_images(a for message in session.messages for a in message.attachments):
+        if self.refuse_images(a for m in session.sent_messages() for a in m.attachments):
             return
         try:
             history = session.api_messages(self.hcchat.store.attachment_data)

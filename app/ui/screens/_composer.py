@@ -292,7 +292,7 @@ class ComposerCommands(ChatCommands):
     def keep_attachments(self) -> bool:
         """Check the pending files can go to the model and keep their bytes beside the
         sessions; False (and a message: nothing is sent, the prompt and files stay) if not."""
-        earlier = (a for message in self.session.messages for a in message.attachments)
+        earlier = (a for m in self.session.sent_messages() for a in m.attachments)
         if self.refuse_images([*earlier, *(a for a, _ in self.pending)]):
             return False
         for attachment, data in self.pending:
