@@ -30,8 +30,8 @@ pointed at it (URL = ``http://127.0.0.1:PORT``; every app gets a fresh HOME and 
   ``use_last_tab_on_startup = false``. It asks ``/api/tags``, ``/api/show``, ``/api/ps`` (every
   3 s, its default) and streams Ollama's ``POST /api/chat`` (NDJSON).
 
-Every peer also gets ``LITELLM_LOCAL_MODEL_COST_MAP=True``: litellm (imported by Elia, oterm's
-dependencies do not, parllama's do) otherwise fetches a price list from GitHub at import and,
+Every peer also gets ``LITELLM_LOCAL_MODEL_COST_MAP=True``: litellm (which Elia and parllama
+import; oterm does not use it) otherwise fetches a price list from GitHub at import and,
 offline, retries for about 7 s before using its bundled copy.
 
 Each launch runs on a pseudo-terminal of 120x40 (``TERM=xterm-256color``) whose output is kept
@@ -595,7 +595,14 @@ def measure(
                         f"{stored[1] - cpu0:.1f} s of CPU"
                     )
                 else:
-                    reason = f"the last token was not on the screen within {reply_timeout:.0f} s"
+                    spent = ""
+                    with contextlib.suppress(OSError):
+                        spent = (
+                            f" ({_cpu_seconds(terminal.process.pid) - cpu0:.0f} s of CPU by then)"
+                        )
+                    reason = (
+                        f"the last token was not on the screen within {reply_timeout:.0f} s{spent}"
+                    )
                 result.why = f"reply: {reason}"
                 return result
             result.output = sum(len(data) for _, data in terminal.chunks)
@@ -644,13 +651,14 @@ def _median(values: list[float]) -> float | None:
 
 
 def _cell(values: list[float], unit: str, scale: float, digits: int, failures: list[str]) -> str:
+    """``median unit [min–max]``; how many runs gave no figure, and why (the first reason)."""
     if not values:
-        return "not measured: " + (failures[0] if failures else "no runs")
+        return f"not measured: {failures[0]}" if failures else "-"
     text = f"{statistics.median(values) * scale:.{digits}f} {unit}"
     if len(values) > 1:
         text += f" [{min(values) * scale:.{digits}f}–{max(values) * scale:.{digits}f}]"
     if failures:
-        text += f" ({len(failures)} not measured: {failures[0]})"
+        text += f" ({len(failures)} of {len(values) + len(failures)} not measured: {failures[0]})"
     return text
 
 
@@ -668,7 +676,8 @@ def report(apps: list[App], results: dict[str, list[Result]], runs: int) -> None
         return [float(getattr(row, key)) for row in rows if getattr(row, key) is not None]
 
     def failures(rows: list[Result], key: str) -> list[str]:
-        return [row.why for row in rows if getattr(row, key) is None and row.why]
+        reasons = [row.why for row in rows if getattr(row, key) is None and row.why]
+        return [reason.removeprefix("reply: ") for reason in reasons]
 
     print(f"\nMedians of {runs} interleaved runs [min–max]; ratio = app / hcchat (median).\n")
     print(
@@ -682,14 +691,15 @@ def report(apps: list[App], results: dict[str, list[Result]], runs: int) -> None
         if app.broken:
             print(f"| {label} | not measured: {app.broken} | | | | | | | |")
             continue
+        # the reason a reply was not measured is shown once, under its wall time
         cells = [
             _cell(series(rows, "startup"), "s", 1, 2, failures(rows, "startup")),
             _ratio(series(rows, "startup"), series(base, "startup")),
             _cell(series(rows, "wall"), "s", 1, 2, failures(rows, "wall")),
             _ratio(series(rows, "wall"), series(base, "wall")),
-            _cell(series(rows, "cpu"), "s", 1, 2, failures(rows, "cpu")),
+            _cell(series(rows, "cpu"), "s", 1, 2, []),
             _ratio(series(rows, "cpu"), series(base, "cpu")),
-            _cell(series(rows, "rss"), "MB", 1e-6, 0, failures(rows, "rss")),
+            _cell(series(rows, "rss"), "MB", 1e-6, 0, []),
             _ratio(series(rows, "rss"), series(base, "rss")),
         ]
         print(f"| {label} | " + " | ".join(cells) + " |")
