@@ -63,12 +63,18 @@ class ViewCommands(ChatCommands):
         else:
             conversation.scroll_page_down(animate=False)
 
-    def action_scroll_to(self, end: int) -> None:
-        """Scroll to the start (0) or the end (1) of the conversation; the end follows a reply."""
+    async def action_scroll_to(self, end: int) -> None:
+        """Scroll to the start (0) or the end (1) of the conversation; the end follows a reply.
+
+        The start is the session's first message: the pages not yet mounted are mounted first,
+        or reaching the top would mount the page before and keep the view where it was.
+        """
         conversation = self.query_one(Conversation)
         if end:
             conversation.scroll_end(animate=False)
             conversation.anchor()
-        else:
-            conversation.release_anchor()
-            conversation.scroll_home(animate=False)
+            return
+        conversation.release_anchor()
+        while self._first_mounted > 0:
+            await self.mount_earlier()
+        conversation.scroll_home(animate=False)
