@@ -243,20 +243,25 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
 
     @on(PromptArea.Submitted)
     async def on_prompt_submitted(self, event: PromptArea.Submitted) -> None:
-        """Send the prompt, or run it as a slash command."""
+        """Send the prompt, or run it as a slash command.
+
+        The prompt emptied itself on Enter (keys typed since are its new text); a prompt that
+        is not sent is given back to it.
+        """
         text = event.text
         if not text.strip():
             return
         try:
             command = parse_command(text)
         except CommandError as error:
+            event.prompt.give_back(text)
             self.notify(str(error), severity="error", markup=False)
             return
         if command is not None:
-            event.prompt.clear()
             await self.run_slash(command.name, command.argument)
             return
         if self.streaming:
+            event.prompt.give_back(text)
             self.notify(
                 "A reply is still streaming: wait, or press Escape to cancel it.", markup=False
             )
@@ -265,11 +270,12 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
             text = text.replace("/", "", 1)
         too_long = self.overflow(text) if self.editing is None else None
         if too_long is not None:  # the prompt stays in the box
+            event.prompt.give_back(event.text)
             self.notify(too_long, severity="error", timeout=15, markup=False)
             return
         if not self.keep_attachments():
+            event.prompt.give_back(event.text)
             return
-        event.prompt.clear()
         event.prompt.remember(text)
         if self.editing is not None:
             await self.resend_edited(self.editing, text)

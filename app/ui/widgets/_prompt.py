@@ -103,6 +103,12 @@ class PromptArea(TextArea):
         self.move_cursor((0, 0) if step > 0 else self.document.end)
         return True
 
+    def give_back(self, text: str) -> None:
+        """Put a submitted prompt that was not sent back in front of what was typed since."""
+        typed = self.text
+        self.load_text(text + typed)
+        self.move_cursor(self.document.end)
+
     def use_text(self, text: str) -> None:
         """Replace the prompt's text (a search result, an editor's file) as a fresh draft."""
         self._recalled = -1
@@ -145,7 +151,12 @@ class PromptArea(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.text))
+            # Emptied now, not when the screen reads the message: keys typed right after Enter
+            # are already queued behind it and would be wiped by a later clear.
+            text = self.text
+            if text.strip():
+                self.clear()
+            self.post_message(self.Submitted(self, text))
             return
         if event.key in ("shift+enter", "ctrl+j"):
             event.stop()
