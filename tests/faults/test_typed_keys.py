@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from loopback import LoopbackServer, reply
+
 from faults.test_app_signals import Terminal, until
 
 ROUNDS = 4
@@ -54,7 +55,7 @@ def test_keys_typed_with_enter_are_kept_in_the_prompt_and_sent_next(
         until(lambda n=number: replies_saved(terminal) == n, what=f"reply {number} saved")
         # the keys typed with Enter are on screen, in the prompt, after the reply started
         until(
-            lambda n=number: prompt(n + 1).encode() in terminal.output[shown:],
+            lambda n=number, s=shown: prompt(n + 1).encode() in terminal.output[s:],
             what=f"prompt {number + 1} kept in the prompt",
         )
     terminal.type("\r")
