@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         ReasoningDelta,
         ServedModel,
         StreamEvent,
+        ToolCallDelta,
         Usage,
     )
     from app.api._factory import (
@@ -77,6 +78,7 @@ _WHERE: dict[str, str] = {
     "StreamInterrupted": "app.api._errors",
     "ThinkSplitter": "app.api._think",
     "TimeoutError": "app.api._errors",
+    "ToolCallDelta": "app.api._events",
     "Usage": "app.api._events",
     "demo_transport": "app.api._demo",
     "make_client": "app.api._factory",
@@ -108,6 +110,7 @@ __all__ = [
     "StreamInterrupted",
     "ThinkSplitter",
     "TimeoutError",
+    "ToolCallDelta",
     "Usage",
     "demo_transport",
     "make_client",

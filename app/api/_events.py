@@ -70,7 +70,31 @@ class ContentWasReasoning:
     """
 
 
-StreamEvent = ContentDelta | ReasoningDelta | ContentWasReasoning | Usage | Finish | ServedModel
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A fragment of a tool call the model asks for (OpenAI's ``delta.tool_calls[]``).
+
+    ``index`` says which call of the reply it extends: the first fragment of a call carries
+    its ``id``, ``type`` and ``name``, later ones pieces of ``arguments`` (a JSON text, kept
+    exactly as received). hcchat does not run tools: the calls are shown and saved.
+    """
+
+    index: int
+    id: str = ""
+    type: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+StreamEvent = (
+    ContentDelta
+    | ReasoningDelta
+    | ContentWasReasoning
+    | ToolCallDelta
+    | Usage
+    | Finish
+    | ServedModel
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +105,7 @@ class Completion:
     reasoning: str = ""
     finish_reason: str | None = None
     usage: Usage | None = None
+    tool_calls: tuple[ToolCallDelta, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

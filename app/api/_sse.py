@@ -17,6 +17,7 @@ from app.api._events import (
     ReasoningDelta,
     ServedModel,
     StreamEvent,
+    ToolCallDelta,
     Usage,
 )
 from app.api._secrets import StreamMask
@@ -24,6 +25,8 @@ from app.api._think import Part, ThinkSplitter, split_think
 
 DONE = "[DONE]"
 MAX_REPLY_CHARS = 64 * MB
+# A reply asking for more tool calls than this is not believed: the rest are dropped.
+MAX_TOOL_CALLS = 128
 # TOML integers are signed 64-bit: a count beyond that could not be saved.
 MAX_COUNT = 2**63 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -184,6 +187,11 @@ class StreamDecoder:
                 content = self._content.feed(content)
                 if content:
                     events.extend(_events_of(self._splitter.feed(content)))
+            calls = tool_call_fragments(delta.get("tool_calls"))
+            if calls:
+                self.received_text = True
+                self._count(sum(len(call.name) + len(call.arguments) for call in calls))
+                events.extend(calls)
         reason = choice.get("finish_reason")
         if not isinstance(reason, str) or not reason or self.finish_reason is not None:
             return events
@@ -240,6 +248,40 @@ def _events_of(parts: list[Part]) -> list[StreamEvent]:
         else:
             events.append(ContentDelta(text))
     return events
+
+
+def tool_call_fragments(value: object) -> list[ToolCallDelta]:
+    """The tool call fragments of a delta's (or a message's) ``tool_calls`` list.
+
+    Every field is untrusted: a string that is not one is taken as empty, and a fragment
+    without a usable ``index`` takes its place in the list (some servers leave it out).
+    """
+    if not isinstance(value, list):
+        return []
+    fragments: list[ToolCallDelta] = []
+    for position, item in enumerate(value[:MAX_TOOL_CALLS]):
+        if not isinstance(item, Mapping):
+            continue
+        index = item.get("index")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < MAX_TOOL_CALLS:
+            index = position
+        function = item.get("function")
+        if not isinstance(function, Mapping):
+            function = {}
+        fragments.append(
+            ToolCallDelta(
+                index,
+                _text(item.get("id")),
+                _text(item.get("type")),
+                _text(function.get("name")),
+                _text(function.get("arguments")),
+            )
+        )
+    return fragments
+
+
+def _text(value: object) -> str:
+    return clean_surrogates(value) if isinstance(value, str) else ""
 
 
 def first_choice(choices: object) -> Mapping[str, Any] | None:
@@ -377,6 +419,7 @@ def parse_completion(data: object) -> Completion:
         reasoning=reasoning,
         finish_reason=reason if isinstance(reason, str) and reason else None,
         usage=parse_usage(data.get("usage")),
+        tool_calls=tuple(tool_call_fragments(message.get("tool_calls"))),
     )
 
 
@@ -387,6 +430,7 @@ def completion_events(completion: Completion) -> list[StreamEvent]:
         events.append(ReasoningDelta(completion.reasoning))
     if completion.content:
         events.append(ContentDelta(completion.content))
+    events.extend(completion.tool_calls)
     events.append(Finish(completion.finish_reason or "stop"))
     if completion.usage is not None:
         events.append(completion.usage)

@@ -31,6 +31,7 @@ from app.api import (
     ReasoningDelta,
     ServedModel,
     StreamEvent,
+    ToolCallDelta,
     Usage,
     make_client,
     redact,
@@ -61,6 +62,7 @@ from app.store import (
     image_refusal,
     read_attachment,
     title_from_prompt,
+    tool_call_lines,
     utc_now,
 )
 from app.text import display_safe
@@ -338,6 +340,14 @@ class _Exchange:
             # already printed, but saved as what it was: reasoning, never sent back
             builder.content_was_reasoning()
             _write(sys.stdout, "\n\n")
+        elif isinstance(event, ToolCallDelta):  # printed whole at the end: it comes in pieces
+            builder.add_tool_call(
+                event.index,
+                id=event.id,
+                type=event.type,
+                name=event.name,
+                arguments=event.arguments,
+            )
         elif isinstance(event, Usage):
             builder.usage(event.as_dict(), event.cost_details)
         elif isinstance(event, ServedModel):
@@ -353,6 +363,11 @@ class _Exchange:
             text = self.builder.message.content
             if text and not text.endswith("\n"):
                 _write(sys.stdout, "\n")
+            calls = self.builder.message.tool_calls
+            if calls:
+                *lines, note = tool_call_lines(calls)
+                _write(sys.stdout, "".join(display_safe(line) + "\n" for line in lines))
+                _write(sys.stderr, note + "\n")
         except (OSError, ValueError):  # the reader or the terminal is gone
             silence_stdout()
 

@@ -139,6 +139,8 @@ def _render_path(messages: list[Message], first: int, every_branch: bool) -> lis
 
 
 def _render_message(message: Message, number: int) -> list[str]:
+    from app.store import tool_call_lines
+
     lines = [""]
     heading = (
         "summary of the messages above (sent instead of them)" if message.summary else message.role
@@ -154,6 +156,7 @@ def _render_message(message: Message, number: int) -> list[str]:
         lines.append("[answer]")
     if message.content:
         lines.append(display_safe(message.content).rstrip("\n"))
+    lines.extend(display_safe(line) for line in tool_call_lines(message.tool_calls))
     if message.incomplete or message.error:
         reason = one_line(message.error or "stopped early", 400)
         lines.append(f"[incomplete: {reason}]")

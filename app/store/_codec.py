@@ -17,7 +17,7 @@ from typing import TypeVar
 from app.params import checked_params
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
-from app.store._model import SCHEMA, Attachment, ForkOrigin, Message, Session
+from app.store._model import SCHEMA, Attachment, ForkOrigin, Message, Session, ToolCall
 
 ROLES = frozenset({"system", "user", "assistant"})
 
@@ -141,6 +141,8 @@ def _message_tables(name: str, message: Message) -> str:
     if message.attachments:
         listed = ", ".join(_inline_table(_attachment_row(a)) for a in message.attachments)
         text += f"attachments = [{listed}]\n"
+    if message.tool_calls:
+        text += f"tool_calls = [{', '.join(_tool_call_row(c) for c in message.tool_calls)}]\n"
     tail: dict[str, Scalar | list[object]] = {}
     if message.summary:
         tail["summary"] = True
@@ -169,6 +171,15 @@ def _attachment_row(attachment: Attachment) -> dict[str, str | int]:
         "size": attachment.size,
         "sha256": attachment.sha256,
     }
+
+
+def _tool_call_row(call: ToolCall) -> str:
+    """``{ id, type, function = { name, arguments } }``, as OpenAI's ``tool_calls`` items."""
+    function = _inline_table(
+        {"name": clean_text(call.name), "arguments": clean_text(call.arguments)}
+    )
+    head = _inline_table({"id": clean_text(call.id), "type": clean_text(call.type)})
+    return f"{head[:-2]}, function = {function} }}"
 
 
 def _inline_table(table: Mapping[str, str | int | float]) -> str:
@@ -250,6 +261,7 @@ _MESSAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "tokens_per_second": (int, float),
     "alternatives": list,
     "attachments": list,
+    "tool_calls": list,
     "branch": list,
     "version": int,
 }
@@ -293,6 +305,7 @@ def _message(item: object, label: str) -> Message:
         endpoint=get("endpoint") or None,
         cost_details=None if details is None else _cost_details(details, f"{label}: "),
         attachments=_attachments(get("attachments") or [], f"{label}: "),
+        tool_calls=_tool_calls(get("tool_calls") or [], f"{label}: "),
         branch=[
             _message(item, f"{label}, branch message {n}")
             for n, item in enumerate(get("branch") or (), 1)
@@ -314,6 +327,7 @@ def _checked_message(item: object, label: str) -> Message:
     details = _optional(item, "cost_details", dict, "a table", where)
     alternatives = _optional(item, "alternatives", list, "an array", where) or []
     attachments = _optional(item, "attachments", list, "an array", where) or []
+    tool_calls = _optional(item, "tool_calls", list, "an array", where) or []
     branch = _optional(item, "branch", list, "an array", where) or []
     return Message(
         role=role,
@@ -335,6 +349,7 @@ def _checked_message(item: object, label: str) -> Message:
         endpoint=_optional(item, "endpoint", str, "a string", where) or None,
         cost_details=None if details is None else _cost_details(details, where),
         attachments=_attachments(attachments, where),
+        tool_calls=_tool_calls(tool_calls, where),
         branch=[_message(item, f"{label}, branch message {n}") for n, item in enumerate(branch, 1)],
         version=_optional(item, "version", int, "an integer", where),
     )
@@ -355,6 +370,24 @@ def _attachments(items: list[object], where: str) -> list[Attachment]:
             )
         )
     return attachments
+
+
+def _tool_calls(items: list[object], where: str) -> list[ToolCall]:
+    calls = []
+    for n, item in enumerate(items, 1):
+        at = f"{where}tool call {n}: "
+        if not isinstance(item, dict):
+            raise SessionFormatError(f"{at}must be a table, got {_kind(item)}")
+        function = _required(item, "function", dict, "a table", at)
+        calls.append(
+            ToolCall(
+                id=_optional(item, "id", str, "a string", at) or "",
+                name=_required(function, "name", str, "a string", at),
+                arguments=_optional(function, "arguments", str, "a string", at) or "",
+                type=_optional(item, "type", str, "a string", at) or "function",
+            )
+        )
+    return calls
 
 
 def _required(table: dict[str, object], key: str, kind: type[T], name: str, where: str) -> T:

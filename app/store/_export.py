@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -14,9 +15,11 @@ from app.store._attachments import describe_attachment
 from app.store._codec import ROLES
 from app.store._errors import SessionFormatError
 from app.store._model import (
+    TOOLS_NOT_RUN,
     Attachment,
     Message,
     Session,
+    ToolCall,
     new_session_id,
     title_from_prompt,
     utc_now,
@@ -159,6 +162,7 @@ def _message_markdown(message: Message, *, earlier: bool = True) -> list[str]:
     if message.reasoning:
         lines.extend(_details("Reasoning", message.reasoning))
     lines.append(message.content)
+    lines.extend(_tool_calls_markdown(message.tool_calls))
     if message.error:
         lines.extend(["", f"> **Error:** {' '.join(message.error.split())}"])
     if message.incomplete:
@@ -169,6 +173,19 @@ def _message_markdown(message: Message, *, earlier: bool = True) -> list[str]:
     for number, alternative in enumerate(message.alternatives if earlier else (), 1):
         summary = " · ".join(p for p in (f"Earlier reply {number}", alternative.model) if p)
         lines.extend(["", *_details(summary, alternative.content)])
+    return lines
+
+
+def _tool_calls_markdown(calls: list[ToolCall]) -> list[str]:
+    """Each call's name and arguments (a fence longer than any backtick run in them)."""
+    lines: list[str] = []
+    for call in calls:
+        runs = [len(run) for run in re.findall(r"`+", call.arguments)]
+        fence = "`" * max(3, max(runs, default=0) + 1)
+        name = " ".join(call.name.split()) or "unnamed tool"
+        lines.extend(["", f"**Tool call:** {name}", "", fence + "json", call.arguments, fence])
+    if calls:
+        lines.extend(["", f"*{TOOLS_NOT_RUN}*"])
     return lines
 
 
@@ -229,6 +246,15 @@ def _message_json(
     item.update({key: value for key, value in optional.items() if value is not None})
     if message.attachments:
         item["attachments"] = [_attachment_json(a, data_of) for a in message.attachments]
+    if message.tool_calls:
+        item["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": call.type,
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in message.tool_calls
+        ]
     if message.alternatives:
         item["alternatives"] = [
             _message_json(alt, all_versions, data_of) for alt in message.alternatives
@@ -290,6 +316,7 @@ def _message_from_json(item: object, where: str, context: _Import | None = None)
         served_model=_text(item.get("served_model")),
         endpoint=_text(item.get("endpoint")),
         summary=role == "system" and item.get("summary") is True,
+        tool_calls=_tool_calls(item.get("tool_calls")),
         alternatives=[
             _message_from_json(alt, f"{where}, alternative {n}", context)
             for n, alt in enumerate(alternatives if isinstance(alternatives, list) else [], 1)
@@ -367,6 +394,30 @@ def _content(value: object, where: str) -> str:
 
 # Optional metadata of an imported message is kept when it has the right type, else dropped:
 # other tools write the same names with other shapes, and the conversation matters most.
+
+
+def _tool_calls(value: object) -> list[ToolCall]:
+    """OpenAI's ``tool_calls`` shape; an item without a function name is dropped."""
+    calls: list[ToolCall] = []
+    for item in value if isinstance(value, list) else []:
+        function = item.get("function") if isinstance(item, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            continue
+        arguments = function.get("arguments")
+        calls.append(
+            ToolCall(
+                id=_text(item.get("id")) or "",
+                name=function["name"],
+                # some tools write the arguments as an object rather than its JSON text
+                arguments=arguments
+                if isinstance(arguments, str)
+                else json.dumps(arguments)
+                if isinstance(arguments, dict)
+                else "",
+                type=_text(item.get("type")) or "function",
+            )
+        )
+    return calls
 
 
 def _text(value: object) -> str | None:

@@ -44,6 +44,45 @@ class Attachment:
 
 
 @dataclass(slots=True)
+class ToolCall:
+    """A tool call a reply asked for; hcchat does not run tools, it shows and keeps them.
+
+    ``arguments`` is the model's JSON text exactly as received (it may not even be JSON).
+    """
+
+    id: str
+    name: str
+    arguments: str = ""
+    type: str = "function"
+
+    def as_text(self) -> str:
+        """One line for a reader or a model: ``get_weather {"city": "Paris"}``."""
+        return f"{self.name or 'unnamed tool'} {self.arguments}".rstrip()
+
+
+# What the history says in place of tool calls that got no result: an assistant message with
+# ``tool_calls`` and no ``tool`` message after it is refused by OpenAI-compatible servers.
+TOOL_CALLS_NOT_RUN = "[hcchat does not run tools; this reply asked for: {calls}]"
+
+
+TOOLS_NOT_RUN = "hcchat does not run tools: the calls above were shown and saved, not run."
+
+
+def tool_call_lines(calls: list[ToolCall]) -> list[str]:
+    """The calls as a reader sees them outside the app: one line each, then a note."""
+    if not calls:
+        return []
+    return [f"⚙ tool call: {call.as_text()}" for call in calls] + [f"({TOOLS_NOT_RUN})"]
+
+
+def tool_calls_as_text(calls: list[ToolCall]) -> str:
+    """The note the history carries for ``calls`` (empty for none)."""
+    if not calls:
+        return ""
+    return TOOL_CALLS_NOT_RUN.format(calls="; ".join(call.as_text() for call in calls))
+
+
+@dataclass(slots=True)
 class Message:
     """One message of a conversation, as sent to the API plus metadata.
 
@@ -81,11 +120,24 @@ class Message:
         return float(cost) if cost is not None else None
 
     attachments: list[Attachment] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)  # asked for by a reply, never run
 
     @property
     def failed_empty(self) -> bool:
         """A reply that failed before any text arrived: shown as an error, never sent back."""
-        return self.role == "assistant" and self.error is not None and not self.content
+        return (
+            self.role == "assistant"
+            and self.error is not None
+            and not self.content
+            and not self.tool_calls
+        )
+
+    def sent_content(self) -> str:
+        """The text the history sends: the content, then a note of any tool calls not run."""
+        note = tool_calls_as_text(self.tool_calls)
+        if not note:
+            return self.content
+        return f"{self.content}\n\n{note}" if self.content else note
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +250,9 @@ class Session:
         """The history in the API's shape: no metadata, no reasoning, no failed empty replies.
 
         A message with attachments is a content array (its text, then each file) when
-        ``attachment_data`` gives their bytes; every other message's content is a string.
+        ``attachment_data`` gives their bytes; every other message's content is a string. A
+        reply's tool calls are never sent as ``tool_calls`` (no tool ran, so no ``tool`` result
+        follows them, and servers refuse that): its content says which calls it asked for.
         A ``/compact`` summary goes into the leading system message (after the system prompt):
         many chat templates refuse a system message anywhere else.
         """
@@ -211,7 +265,7 @@ class Session:
                 "role": m.role,
                 "content": content_parts(m.content, m.attachments, attachment_data)
                 if m.attachments and attachment_data is not None
-                else m.content,
+                else m.sent_content(),
             }
             for m in sent
             if not m.summary

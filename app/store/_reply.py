@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from app.store._model import Message
+from app.store._model import Message, ToolCall
 
 # What a reply saved while it streams says, and what it keeps saying if hcchat never got to
 # finish it (kill -9, a power cut).
@@ -45,6 +45,8 @@ class ReplyBuilder:
         self.deltas = 0
         self.revision = 0  # grows with every change a save would write
         self.error: str | None = None
+        # the tool call each stream index builds (the message keeps them in arrival order)
+        self._tool_calls: dict[int, ToolCall] = {}
         message.incomplete = True
         message.error = STREAMING
 
@@ -59,6 +61,31 @@ class ReplyBuilder:
         """A piece of the reasoning (shown apart, never sent back)."""
         self._delta()
         self.message.reasoning = (self.message.reasoning or "") + text
+
+    def add_tool_call(
+        self, index: int, *, id: str = "", type: str = "", name: str = "", arguments: str = ""
+    ) -> ToolCall:
+        """A fragment of tool call ``index``: the first starts it, later ones extend it.
+
+        The id, type and name are kept from the first fragment that has them (some servers
+        repeat them, some send the name in pieces); the arguments are joined as received.
+        Returns the call as it now stands.
+        """
+        self._delta()
+        call = self._tool_calls.get(index)
+        if call is None:
+            call = ToolCall(id=id, name=name, arguments=arguments, type=type or "function")
+            self._tool_calls[index] = call
+            self.message.tool_calls.append(call)
+            return call
+        if id and not call.id:
+            call.id = id
+        if type and type != call.type:
+            call.type = type
+        if name and name != call.name:
+            call.name = name if name.startswith(call.name) else call.name + name
+        call.arguments += arguments
+        return call
 
     def content_was_reasoning(self) -> str:
         """Everything received as the answer was reasoning: move it; returns what moved."""
@@ -106,7 +133,7 @@ class ReplyBuilder:
             return self.message
         self.ended = self._clock()
         message = self.message
-        if self.error is None and not message.content and not message.reasoning:
+        if self.error is None and not (message.content or message.reasoning or message.tool_calls):
             reason = message.finish_reason or "none given"
             self.error = f"The model sent an empty reply (finish reason: {reason})."
         message.error = self.error
@@ -130,8 +157,8 @@ class ReplyBuilder:
 
     @property
     def received_text(self) -> bool:
-        """Whether any answer or reasoning has arrived."""
-        return bool(self.message.content or self.message.reasoning)
+        """Whether any answer, reasoning or tool call has arrived."""
+        return bool(self.message.content or self.message.reasoning or self.message.tool_calls)
 
     def waiting(self) -> float:
         """Seconds since the request went out, while no token has come."""

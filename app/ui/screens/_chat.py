@@ -27,6 +27,7 @@ from app.api import (
     Finish,
     ReasoningDelta,
     ServedModel,
+    ToolCallDelta,
     Usage,
 )
 from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, choice_text
@@ -396,6 +397,15 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
             view.write_reasoning(event.text)
         elif isinstance(event, ContentWasReasoning):
             await view.content_was_reasoning(builder.content_was_reasoning())
+        elif isinstance(event, ToolCallDelta):
+            call = builder.add_tool_call(
+                event.index,
+                id=event.id,
+                type=event.type,
+                name=event.name,
+                arguments=event.arguments,
+            )
+            await view.write_tool_call(call)
         elif isinstance(event, Usage):
             builder.usage(event.as_dict(), event.cost_details)
         elif isinstance(event, ServedModel):

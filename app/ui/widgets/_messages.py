@@ -170,6 +170,18 @@ class MessageView(Vertical, can_focus=True):
         shown = "wrap" if self.wrap_code else "are cut at the edge (→)"
         self.notify(f"Long code lines {shown} in this message.", markup=False)
 
+    def action_toggle_blocks(self) -> None:
+        """Open every closed block of this message (reasoning, tool calls), or close them all."""
+        from textual.widgets import Collapsible
+
+        blocks = [block for block in self.query(Collapsible) if block.display]
+        if not blocks:
+            self.notify("This message has no reasoning or tool calls to open.", markup=False)
+            return
+        collapse = not any(block.collapsed for block in blocks)
+        for block in blocks:
+            block.collapsed = collapse
+
     def action_version(self, step: int) -> None:
         """Ask the screen to show an older (-1) or newer (1) version."""
         self.post_message(self.ChangeVersion(self, step))

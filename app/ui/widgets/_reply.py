@@ -21,9 +21,10 @@ from app.ui.widgets._messages import (
     reply_footer,
     shown_text,
 )
+from app.ui.widgets._tool_call import ToolCallsNote, ToolCallView
 
 if TYPE_CHECKING:
-    from app.store import Message
+    from app.store import Message, ToolCall
 
 # Deltas are gathered for this long before they are shown: a fast stream then costs about 20
 # appends a second instead of one per token, and typing stays responsive.
@@ -85,6 +86,10 @@ class ReplyView(MessageView):
                 )
         body = "" if self.streaming else shown_text(self.message.content)
         yield MarkdownBody(body, classes="message-body", wrap_code=self.wrap_code)
+        if not self.streaming and self.message.tool_calls:
+            for call in self.message.tool_calls:
+                yield ToolCallView(call)
+            yield ToolCallsNote()
         # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
         # everything under it.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
@@ -114,8 +119,13 @@ class ReplyView(MessageView):
 
     def _reasoning_block(self) -> Collapsible | None:
         """The reasoning block, if any: a finished reply without reasoning has none."""
-        blocks = self.query_children(Collapsible)
-        return blocks.first() if blocks else None
+        blocks = self.query_children(".reasoning")
+        return blocks.first(Collapsible) if blocks else None
+
+    @property
+    def tool_call_views(self) -> list[ToolCallView]:
+        """The views of the reply's tool calls, in order."""
+        return list(self.query_children(ToolCallView))
 
     @property
     def reasoning_block(self) -> Collapsible:
@@ -175,6 +185,20 @@ class ReplyView(MessageView):
         self._streamed["content"] = 0
         self._wrote_content = False
         self.write_reasoning(text)
+
+    async def write_tool_call(self, call: ToolCall) -> None:
+        """Show a tool call that started or grew (collapsed; the first one adds the note)."""
+        for view in self.query_children(ToolCallView):
+            if view.call is call:
+                view.show_call()
+                return
+        notes = self.query_children(ToolCallsNote)
+        if notes:
+            note = notes.first()
+        else:
+            note = ToolCallsNote()
+            await self.mount(note, before=self.query_one(".message-footer", Static))
+        await self.mount(ToolCallView(call), before=note)
 
     def _fit(self, kind: str, text: str) -> str:
         """The display-safe part of a streamed piece that still fits under ``DISPLAY_LIMIT``."""
@@ -268,8 +292,8 @@ class ReplyView(MessageView):
         if self.hibernating:
             return
         block = self._reasoning_block()
-        if block is None and message.reasoning:
-            await self.recompose()  # this version has reasoning: the block is needed now
+        if (block is None and message.reasoning) or message.tool_calls or self.tool_call_views:
+            await self.recompose()  # this version needs other blocks than the one shown
             return
         await self.body.update(shown_text(message.content))
         if block is not None:
