@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from rich.cells import cell_len, get_character_cell_size
 from textual.content import Content
 
-from app.ui.markdown._parse import Block, inline_content
+from app.ui.markdown._parse import MAX_TABLE_COLUMNS, Block, inline_content
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -45,6 +45,17 @@ MARK_OF_WRAP = Content("  ") + Content.styled(WRAP_MARK, ".md-fence-mark")
 MARK_OF_CUT = Content.styled(CUT_MARK, ".md-fence-mark")
 # A table column is not squeezed narrower than this (it wraps instead).
 MIN_COLUMN = 3
+# A table shows the columns that fit this many cells wide (padding included), when not all
+# of them do: a table of 2,000 columns took 51 s to lay out, in lines 8,000 cells wide that
+# showed nothing past the edge, and columns squeezed to MIN_COLUMN show one letter a row. The
+# columns left out (at most ``MAX_TABLE_COLUMNS`` are shown) are counted under the table.
+SHOWN_COLUMN = 8
+TABLE_CUT = "… {hidden:,} more {columns} not shown (copy the message for the whole table)"
+# A cell's text is cut after this many characters, and its column sized as if it were at most
+# this many cells wide, so one huge cell neither wraps into thousands of rows nor starves the
+# others of room.
+MAX_CELL_CHARS = 1000
+MAX_CELL_WIDTH = 60
 
 
 def code_theme(*, ansi: bool, dark: bool) -> CodeTheme:
@@ -183,22 +194,29 @@ def continues(line: Content) -> int | None:
 
 
 def table_lines(block: Block, width: int) -> list[Content]:
-    """A table ``width`` cells wide, with Textual's keylines; cells wrap in narrow columns."""
-    rows: list[tuple[bool, list[Content]]] = []  # (is the header, cells)
+    """A table ``width`` cells wide, with Textual's keylines; cells wrap in narrow columns.
+
+    Only the columns that fit (``shown_columns``) are laid out; a line under the table counts
+    the others.
+    """
+    rows: list[tuple[bool, list[Block]]] = []  # (is the header, cells)
     for part in block.children:
         for row in part.children:
             if row.kind == "tr":
-                cells = [inline_content(cell.inline) for cell in row.children]
-                rows.append((part.kind == "thead", cells))
-    columns = max((len(cells) for _, cells in rows), default=0)
-    if not columns:
+                rows.append((part.kind == "thead", row.children))
+    total = max((len(cells) for _, cells in rows), default=0)
+    if not total:
         return []
-    for _, cells in rows:
+    total += block.cut
+    columns = shown_columns(total, width)
+    table = [(header, [_cell(cell) for cell in cells[:columns]]) for header, cells in rows]
+    for _, cells in table:
         cells.extend(Content("") for _ in range(columns - len(cells)))
-    widths = _column_widths(
-        [max(cells[column].cell_length for _, cells in rows) + 2 for column in range(columns)],
-        width - columns - 1,
-    )
+    natural = [
+        min(MAX_CELL_WIDTH, max(cells[column].cell_length for _, cells in table)) + 2
+        for column in range(columns)
+    ]
+    widths = _column_widths(natural, width - columns - 1)
 
     def rule(ends: tuple[str, str, str]) -> Content:
         left, join, right = ends
@@ -207,20 +225,37 @@ def table_lines(block: Block, width: int) -> list[Content]:
 
     edge = Content.styled(TABLE_EDGE, ".md-table-lines")
     lines = [rule(TABLE_TOP)]
-    for number, (header, cells) in enumerate(rows):
+    for number, (header, cells) in enumerate(table):
         if number:
             lines.append(rule(TABLE_RULE))
         wrapped = [wrap(cell, size - 2) for cell, size in zip(cells, widths, strict=True)]
         for y in range(max(len(cell_lines) for cell_lines in wrapped)):
-            line = edge
+            parts = [edge]
             for cell_lines, size in zip(wrapped, widths, strict=True):
                 text = cell_lines[y] if y < len(cell_lines) else Content("")
                 cell = pad(text.pad_left(1), size)
-                line += cell.stylize_before(".md-table-header") if header else cell
-                line += edge
-            lines.append(line)
+                parts.append(cell.stylize_before(".md-table-header") if header else cell)
+                parts.append(edge)
+            lines.append(Content("").join(parts))
     lines.append(rule(TABLE_BOTTOM))
+    if total > columns:
+        hidden = total - columns
+        note = TABLE_CUT.format(hidden=hidden, columns="column" if hidden == 1 else "columns")
+        lines.extend(wrap(Content.styled(note, ".md-table-lines"), width))
     return lines
+
+
+def shown_columns(columns: int, width: int) -> int:
+    """How many of a table's ``columns`` are laid out ``width`` cells wide."""
+    fit = max(1, (width - 1) // (SHOWN_COLUMN + 1))
+    return min(columns, fit, MAX_TABLE_COLUMNS)
+
+
+def _cell(cell: Block) -> Content:
+    content = inline_content(cell.inline)
+    if len(content.plain) > MAX_CELL_CHARS:
+        content = content[:MAX_CELL_CHARS] + Content("…")
+    return content
 
 
 def _column_widths(natural: list[int], room: int) -> list[int]:

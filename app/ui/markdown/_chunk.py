@@ -39,7 +39,7 @@ class MarkdownChunk(Widget):
         "md-h1", "md-h2", "md-h3", "md-h4", "md-h5", "md-h6",
         "md-h1-fill", "md-h2-fill", "md-h4-fill", "md-h5-fill", "md-h6-fill",
         "md-hr", "md-quote", "md-quote-border", "md-bullet", "md-fence", "md-code-inline",
-        "md-table-header", "md-table-lines", "md-fence-mark", "md-math",
+        "md-table-header", "md-table-lines", "md-fence-mark", "md-math", "md-deep",
     }  # fmt: skip
 
     # The look of Textual's Markdown widget (textual/widgets/_markdown.py), block by block.
@@ -143,6 +143,9 @@ class MarkdownChunk(Widget):
         }
         & > .md-table-lines {
             color: $foreground 20%;
+        }
+        & > .md-deep {
+            color: $text-warning;
         }
     }
     """

@@ -27,6 +27,8 @@ from app.ui.markdown._blocks import (
 from app.ui.markdown._parse import Block, inline_content, parse_blocks
 
 QUOTE_BORDER = "▌"
+# Above the lines of blocks nested deeper than the parser goes, shown as plain text.
+TOO_DEEP_MARK = "… nested deeper than shown; as written:"
 # (top, bottom) margins of top-level blocks, as in Textual's Markdown CSS.
 MARGINS = {
     "h1": (2, 1),
@@ -145,6 +147,9 @@ def layout_block(
         return Box(_list(block, width, cache), top, bottom)
     if kind == "table":
         return Box(table_lines(block, width), top, bottom)
+    if kind == "deep":
+        assert block.token is not None
+        return Box(_too_deep(block.token.content, width), top, bottom)
     # anything else (none with the parser used) shows what it holds
     return _boxed(layout_blocks(block.children, width, cache, in_list=in_list))
 
@@ -168,6 +173,14 @@ def _math(source: str, width: int) -> list[Content]:
     for part in source.strip().split("\\\\") if "\\\\" in source else [source]:
         formula = Content.styled(latex_to_text(part), ".md-math")
         lines.extend(line.center(width) for line in wrap(formula, width))
+    return lines
+
+
+def _too_deep(source: str, width: int) -> list[Content]:
+    """Blocks nested deeper than the parser goes: a mark, then their lines as plain text."""
+    lines = wrap(Content.styled(TOO_DEEP_MARK, ".md-deep"), width)
+    for line in source.rstrip("\n").split("\n"):
+        lines.extend(wrap(Content(line), width))
     return lines
 
 

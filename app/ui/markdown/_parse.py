@@ -18,11 +18,18 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from markdown_it import MarkdownIt
+    from markdown_it.parser_block import RuleFuncBlockType as BlockRule
+    from markdown_it.rules_block import StateBlock
     from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
 
 # Textual's bullets, by depth of unordered lists.
 BULLETS = ("• ", "▪ ", "‣ ", "⭑ ", "◦ ")
+# The columns of a table past this many are not read (see ``_few_columns``).
+MAX_TABLE_COLUMNS = 100
+# What the parser makes of blocks nested deeper than markdown-it goes (``maxNesting``, 20
+# levels: about 19 quotes, or 9 lists): their lines, as text, where markdown-it drops them.
+TOO_DEEP = "nesting_cut"
 _SPACES = re.compile(r"\s+")
 
 
@@ -35,10 +42,13 @@ def safe_markdown_parser() -> MarkdownIt:
     every chunk and every cut: parsing keeps no state in it.
     """
     from markdown_it import MarkdownIt
+    from markdown_it.rules_block import table as markdown_table
     from mdit_py_plugins.dollarmath.index import math_block_dollar
     from mdit_py_plugins.texmath import texmath_plugin
 
     parser = MarkdownIt("gfm-like", {"html": False})
+    _keep_too_deep(parser)
+    parser.block.ruler.at("table", _few_columns(markdown_table))
     parser.inline.ruler.before("escape", "math_inline", _inline_dollar_math())
     parser.block.ruler.before(
         "fence",
@@ -46,6 +56,88 @@ def safe_markdown_parser() -> MarkdownIt:
         math_block_dollar(allow_labels=False, label_normalizer=None, allow_blank_lines=False),
     )
     return parser.use(texmath_plugin, delimiters="brackets")
+
+
+def _keep_too_deep(parser: MarkdownIt) -> None:
+    """Make ``parser`` keep, as a ``TOO_DEEP`` token, the blocks nested past its limit.
+
+    markdown-it skips them ("not an ordinary situation"): a reply nested 20 deep lost its
+    end silently. No block rule runs at that depth, so the tokenizer itself is wrapped; nested
+    blocks call it through ``state.md.block``, which is this instance.
+    """
+    block = parser.block
+    tokenize = block.tokenize
+    limit = parser.options["maxNesting"]
+
+    def keeping(state: StateBlock, start: int, end: int) -> None:
+        line = state.skipEmptyLines(start) if state.level >= limit else end
+        if line >= end or state.sCount[line] < state.blkIndent:
+            tokenize(state, start, end)
+            return
+        # the lines this call would have read: to where the indentation drops, as there
+        stop = line
+        while stop < end and (state.isEmpty(stop) or state.sCount[stop] >= state.blkIndent):
+            stop += 1
+        while state.isEmpty(stop - 1):
+            stop -= 1
+        token = state.push(TOO_DEEP, "", 0)
+        token.map = [line, stop]
+        token.content = state.getLines(line, stop, state.blkIndent, False)
+        token.block = True
+        state.line = stop
+
+    block.tokenize = keeping  # type: ignore[method-assign,assignment]
+
+
+def _few_columns(rule: BlockRule) -> BlockRule:
+    """markdown-it's table rule, reading at most ``MAX_TABLE_COLUMNS`` columns of a table.
+
+    The rule makes tokens for every column of every row: for a table of 2,000 columns that
+    took most of a second, on every append of a streamed reply. The table's lines are read as
+    if they ended after their ``MAX_TABLE_COLUMNS``-th cell, and ``table_open.meta["cut"]``
+    counts the columns left out. A table the shortened lines do not make is read whole.
+    """
+
+    def table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        rule_line = start + 1
+        if rule_line >= end:
+            return rule(state, start, end, silent)
+        marks = state.bMarks[rule_line] + state.tShift[rule_line], state.eMarks[rule_line]
+        if state.src.count("|", *marks) <= MAX_TABLE_COLUMNS + 1:
+            return rule(state, start, end, silent)
+        ends: dict[int, int] = {}
+        line = start
+        while line < end and not state.isEmpty(line):
+            cut = _cell_end(state.src, state.bMarks[line] + state.tShift[line], state.eMarks[line])
+            if cut is not None:
+                ends[line], state.eMarks[line] = state.eMarks[line], cut
+            line += 1
+        first = len(state.tokens)
+        try:
+            found = rule(state, start, end, silent)
+        finally:
+            for line, mark in ends.items():
+                state.eMarks[line] = mark
+        if not found:
+            return rule(state, start, end, silent)
+        if not silent:
+            cells = state.src[marks[0] : marks[1]].strip().split("|")
+            columns = len(cells) - (cells[0] == "") - (len(cells) > 1 and cells[-1] == "")
+            state.tokens[first].meta["cut"] = max(0, columns - MAX_TABLE_COLUMNS)
+        return True
+
+    return table
+
+
+def _cell_end(text: str, start: int, end: int) -> int | None:
+    """Where a table line ends after ``MAX_TABLE_COLUMNS`` cells, if it has more."""
+    pipes = MAX_TABLE_COLUMNS + (text[start : start + 1] == "|")
+    position = start - 1
+    for _ in range(pipes):
+        position = text.find("|", position + 1, end)
+        if position < 0:
+            return None
+    return position + 1 if text.find("|", position + 1, end) >= 0 else None
 
 
 def _inline_dollar_math() -> Callable[[StateInline, bool], bool]:
@@ -86,6 +178,7 @@ class Block:
     children: list[Block] = field(default_factory=list)
     bullet: str = ""
     source: str = ""  # the Markdown of a top-level block
+    cut: int = 0  # a table: how many of its columns the parser left out
 
 
 @functools.lru_cache(maxsize=4)
@@ -130,9 +223,13 @@ def parse_blocks(text: str) -> list[Block]:
             stack[-1].children.append(Block("math", token, source=source))
         elif kind == "hr":
             stack[-1].children.append(Block("hr", token, source=source))
+        elif kind == TOO_DEEP:
+            stack[-1].children.append(Block("deep", token, source=source))
         elif kind.endswith("_open"):
             name = token.tag if kind == "heading_open" else kind[: -len("_open")]
             block = Block(name, token, source=source)
+            if name == "table":
+                block.cut = int(token.meta.get("cut", 0))
             if name == "list_item":
                 if token.info:  # ordered: the number given in the text
                     block.bullet = token.info
