@@ -28,6 +28,7 @@ from app.api import (
     ContentWasReasoning,
     Finish,
     ModelInfo,
+    RateLimitError,
     ReasoningDelta,
     ServedModel,
     StreamEvent,
@@ -146,9 +147,29 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     )
     session.messages.append(reply)
     client = make_client(endpoint.base_url, endpoint.api_key, demo=settings.demo)
+    client.on_retry = _retry_notice(client.max_tries)
     exchange = _Exchange(session, store, reply, settings.secrets(), show_reasoning=args.reasoning)
     asyncio.run(exchange.run(client, history, request_params))
     return exchange.report()
+
+
+# A wait before the next attempt this long or longer (a server's Retry-After, say) is announced.
+RETRY_NOTICE_AFTER = 1.0
+
+
+def _retry_notice(tries: int) -> Callable[[int, float, Exception], None]:
+    """What pipe mode says on stderr before it waits a while to try again (a Retry-After).
+
+    Quick retries (a 502, backed off by a fraction of a second) go unsaid: a failure is still
+    one line."""
+
+    def notice(attempt: int, wait: float, error: Exception) -> None:
+        if wait < RETRY_NOTICE_AFTER:
+            return
+        what = "rate limited" if isinstance(error, RateLimitError) else str(error).rstrip(".")
+        say_error(f"{what}; retrying in {wait:.0f} s (attempt {attempt + 1} of {tries})")
+
+    return notice
 
 
 def _session_endpoint(settings: Settings, session: Session) -> Endpoint:
