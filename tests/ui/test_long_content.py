@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown
 
 from app.store import Message, Session
-from app.ui._app import HCChatApp
+from app.ui._app import HCChatApp, _stylesheets
 from app.ui._textual_private import render_screen_strips
 from app.ui.markdown import MarkdownBody, MarkdownChunk, _body, _chunk
 from app.ui.markdown._body import split_appended, split_chunks
@@ -139,6 +141,10 @@ class _Pair(App[None]):
     """Textual's Markdown widget of the text above a chunked body of it (or one to stream into)."""
 
     CSS = "#whole { padding: 0; }"  # as the app styles a message body
+    # the look of the chunks, as the app loads it
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        path for path in _stylesheets() if str(path).endswith("markdown.tcss")
+    ]
 
     def __init__(self, text: str, *, stream: bool = False) -> None:
         super().__init__()

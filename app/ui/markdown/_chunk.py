@@ -42,111 +42,13 @@ class MarkdownChunk(Widget):
         "md-table-header", "md-table-lines", "md-fence-mark", "md-math", "md-deep",
     }  # fmt: skip
 
-    # The look of Textual's Markdown widget (textual/widgets/_markdown.py), block by block.
+    # What the widget needs to work anywhere; its look (the component classes' colours, those
+    # of Textual's Markdown widget) is in styles/markdown.tcss.
     DEFAULT_CSS = """
     MarkdownChunk {
         height: auto;
         text-wrap: nowrap;
         text-overflow: clip;
-        & > .md-h1 {
-            color: $markdown-h1-color;
-            background: $markdown-h1-background;
-            text-style: $markdown-h1-text-style;
-        }
-        & > .md-h1-fill {
-            background: $markdown-h1-background;
-        }
-        & > .md-h2 {
-            color: $markdown-h2-color;
-            background: $markdown-h2-background;
-            text-style: $markdown-h2-text-style;
-        }
-        & > .md-h2-fill {
-            background: $markdown-h2-background;
-        }
-        & > .md-h3 {
-            color: $markdown-h3-color;
-            background: $markdown-h3-background;
-            text-style: $markdown-h3-text-style;
-        }
-        & > .md-h4 {
-            color: $markdown-h4-color;
-            background: $markdown-h4-background;
-            text-style: $markdown-h4-text-style;
-        }
-        & > .md-h4-fill {
-            background: $markdown-h4-background;
-        }
-        & > .md-h5 {
-            color: $markdown-h5-color;
-            background: $markdown-h5-background;
-            text-style: $markdown-h5-text-style;
-        }
-        & > .md-h5-fill {
-            background: $markdown-h5-background;
-        }
-        & > .md-h6 {
-            color: $markdown-h6-color;
-            background: $markdown-h6-background;
-            text-style: $markdown-h6-text-style;
-        }
-        & > .md-h6-fill {
-            background: $markdown-h6-background;
-        }
-        & > .md-hr {
-            color: $secondary;
-        }
-        & > .md-quote {
-            background: $boost;
-        }
-        & > .md-quote-border {
-            color: $text-primary 50%;
-        }
-        &:light > .md-quote-border {
-            color: $text-secondary;
-        }
-        & > .md-bullet {
-            color: $text-primary;
-        }
-        &:light > .md-bullet {
-            color: $text-secondary;
-        }
-        & > .md-fence {
-            color: rgb(210, 210, 210);
-            background: black 10%;
-        }
-        &:light > .md-fence {
-            background: white 30%;
-        }
-        &:ansi > .md-fence {
-            background: transparent;
-        }
-        & > .md-fence-mark {
-            color: $text-muted;
-        }
-        &:light > .md-fence-mark {
-            color: $text-secondary;
-        }
-        & > .md-math {
-            color: $text-accent;
-        }
-        &:dark > .md-code-inline {
-            background: $warning 10%;
-            color: $text-warning 95%;
-        }
-        &:light > .md-code-inline {
-            background: $error 5%;
-            color: $text-error 95%;
-        }
-        & > .md-table-header {
-            color: $primary;
-        }
-        & > .md-table-lines {
-            color: $foreground 20%;
-        }
-        & > .md-deep {
-            color: $text-warning;
-        }
     }
     """
 
