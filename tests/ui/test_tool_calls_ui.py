@@ -44,6 +44,8 @@ async def test_a_streamed_tool_call_is_shown_collapsed_opened_saved_and_sent_as_
         await wait_for(pilot, lambda: '"unit": "celsius"' in screen_text(app))
         await pilot.press("o")
         await wait_for(pilot, lambda: view.collapsed)
+        await pilot.press("c")
+        assert app.clipboard == f"⚙ tool call: get_weather {ARGUMENTS}"
 
         saved = store.load(app.chat.session.id).messages[1]
         assert saved.tool_calls == [ToolCall("call_mockpace_1", "get_weather", ARGUMENTS)]

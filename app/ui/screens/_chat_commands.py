@@ -17,7 +17,7 @@ from textual.screen import Screen
 from app.commands import SLASH
 from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, choice_text, split_choice
 from app.params import PARAMS, parse_param
-from app.store import Message, Session
+from app.store import Message, Session, tool_call_lines
 from app.text import code_blocks, one_line
 from app.ui._bindings import help_sections
 from app.ui.markdown import MarkdownChunk
@@ -266,8 +266,10 @@ class ChatCommands(Screen[None]):
 
     @on(MessageView.Copy)
     def copy_message(self, event: MessageView.Copy) -> None:
-        """Copy a message's text."""
-        content = event.view.message.content
+        """Copy a message's text (a reply's tool calls too, one line each)."""
+        message = event.view.message
+        calls = tool_call_lines(message.tool_calls)[:-1]  # without the "not run" note
+        content = "\n\n".join(part for part in (message.content, "\n".join(calls)) if part)
         self.app.copy_to_clipboard(content)
         self.notify(f"Copied the message ({len(content)} characters).", markup=False)
 
