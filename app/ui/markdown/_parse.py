@@ -48,7 +48,10 @@ def safe_markdown_parser() -> MarkdownIt:
 
     parser = MarkdownIt("gfm-like", {"html": False})
     _keep_too_deep(parser)
-    parser.block.ruler.at("table", _few_columns(markdown_table))
+    # "at" would also drop the rule's alt list: a table could no longer end a paragraph
+    parser.block.ruler.at(
+        "table", _few_columns(markdown_table), {"alt": ["paragraph", "reference"]}
+    )
     parser.inline.ruler.before("escape", "math_inline", _inline_dollar_math())
     parser.block.ruler.before(
         "fence",
