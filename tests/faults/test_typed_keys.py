@@ -17,6 +17,8 @@ from loopback import LoopbackServer, reply
 
 from faults.test_app_signals import Terminal, until
 
+from .conftest import chat, notifications, received, send, told, wait_for
+
 ROUNDS = 4
 
 
@@ -65,3 +67,26 @@ def test_keys_typed_with_enter_are_kept_in_the_prompt_and_sent_next(
     sent = [m["content"] for m in messages if m["role"] == "user"]
     assert sent == [prompt(number) for number in range(1, ROUNDS + 1)]
     assert len(loopback.requests) == ROUNDS
+
+
+async def test_a_prompt_refused_while_a_reply_streams_is_given_back_whole(make_app, loopback):
+    loopback.enqueue(reply("slow words " * 40, chunk_size=4, delay=0.05))
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        prompt = chat(app).query_one("#prompt")
+        await send(pilot, "first")
+        await wait_for(pilot, lambda: bool(received(app)))
+        await pilot.press("n", "e", "x", "t", "enter", "!")
+        await wait_for(pilot, lambda: bool(told(app, "still streaming")))
+        # what was refused is back, in front of the key typed after it
+        assert prompt.text == "next!"
+        await pilot.press("escape")
+
+
+async def test_a_bad_command_is_given_back_to_fix(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        prompt = chat(app).query_one("#prompt")
+        await send(pilot, "/nosuchthing")
+        await wait_for(pilot, lambda: bool(notifications(app)))
+        assert prompt.text == "/nosuchthing"
