@@ -12,7 +12,7 @@ from pathlib import PurePath
 from typing import ClassVar
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from textual.app import App, ComposeResult
@@ -91,6 +91,7 @@ def test_any_text_splits_into_chunks_that_join_back_and_parse_alike(text):
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join))
+@example(text="\n" * 10 + "# h\n")  # a first chunk of blank lines only, then a heading
 def test_chunks_laid_out_one_after_another_make_the_lines_of_the_whole(text):
     chunks = split_chunks(text, size=10)
     lines = [

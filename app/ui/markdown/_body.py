@@ -52,7 +52,10 @@ def split_appended(shown: str, new: str, size: int | None = None) -> list[str]:
         return [new]
     starts = [len(shown)]
     for point in block_starts(combined):
-        if point >= len(shown) and point - (starts[-1] if len(starts) > 1 else 0) >= size:
+        base = starts[-1] if len(starts) > 1 else 0
+        # a chunk of blank lines only would lay out as nothing, yet its follower would take one
+        # row off its top margin as if a block had left one: such a chunk grows on instead
+        if point >= len(shown) and point - base >= size and combined[base:point].strip():
             starts.append(point)
     starts.append(len(combined))
     return [combined[start:end] for start, end in itertools.pairwise(starts)]
