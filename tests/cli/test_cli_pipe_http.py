@@ -270,7 +270,9 @@ def test_ctrl_c_saves_the_partial_reply_and_exits_130(
     assert process.returncode == 130
     assert err.decode() == "hcchat: cancelled; the partial reply is saved\n"
     partial = only_session(store).messages[1]
-    assert partial.content == "y" * (10 + len(out.rstrip(b"\n")))
+    # all that was printed is saved (a delta that arrived with the signal may be saved unprinted)
+    printed = 10 + len(out.rstrip(b"\n"))
+    assert partial.content == "y" * len(partial.content) and printed <= len(partial.content) < 2000
     assert partial.incomplete is True
     assert partial.error == "cancelled"
 
