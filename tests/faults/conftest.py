@@ -39,7 +39,7 @@ from app.ui._app import HCChatApp
 SECRET = "sk-hc-v1-faultsuitesecret0123456789"
 MODEL = "test/model-a"
 READ_TIMEOUT = 0.4
-CONNECT_TIMEOUT = 0.3
+CONNECT_TIMEOUT = 1.0  # a loopback server on a loaded machine can take over 0.3 s to accept
 
 
 @cache

@@ -10,6 +10,7 @@ from loopback import chunk, drop, error, raw, reply, sse, stall
 from app.ui.widgets import ReplyView
 
 from .conftest import (
+    CONNECT_TIMEOUT,
     MODEL,
     READ_TIMEOUT,
     assert_kept,
@@ -94,7 +95,7 @@ async def test_connect_timeout_is_explained_and_works_once_the_server_accepts(
         store,
         reroute,
         unaccepting_endpoint,
-        ("Could not connect to 127.0.0.1", "within 0.3 s"),
+        ("Could not connect to 127.0.0.1", f"within {CONNECT_TIMEOUT:g} s"),
     )
 
 
