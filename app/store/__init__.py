@@ -78,6 +78,7 @@ if TYPE_CHECKING:
         ReplyBuilder,
     )
     from app.store._store import (
+        PreparedSave,
         SaveResult,
         SearchHit,
         SessionStore,
@@ -128,6 +129,7 @@ _WHERE: dict[str, str] = {
     "ModelCache": "app.store._model_cache",
     "ReplyBuilder": "app.store._reply",
     "SCHEMA": "app.store._model",
+    "PreparedSave": "app.store._store",
     "SaveResult": "app.store._store",
     "SearchHit": "app.store._store",
     "Session": "app.store._model",
@@ -189,6 +191,7 @@ __all__ = [
     "Message",
     "ModelCache",
     "NothingToCompact",
+    "PreparedSave",
     "ReplyBuilder",
     "SaveResult",
     "SearchHit",

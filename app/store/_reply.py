@@ -189,7 +189,9 @@ class Checkpoints:
     to write, and never so often that saving takes more than ``CHECKPOINT_SHARE`` of the time.
 
     The clock starts at the save made before the request (the prompt), so ``kill -9`` loses at
-    most the last couple of seconds of a reply.
+    most the last couple of seconds of a reply. A save runs either here (``saving``), or
+    elsewhere (a thread) between ``started`` and ``finished``; while one is being written, no
+    other is due.
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -197,18 +199,36 @@ class Checkpoints:
         self._last = clock()
         self._cost = 0.0
         self._revision = -1
+        self._since: float | None = None  # when the checkpoint being written started
 
     def due(self, builder: ReplyBuilder) -> bool:
         """Whether a checkpoint should be written now."""
-        if builder.revision == self._revision:
+        if self._since is not None or builder.revision == self._revision:
             return False
         wait = max(CHECKPOINT_EVERY, self._cost / CHECKPOINT_SHARE)
         return self._clock() - self._last >= wait
 
     def saving(self, builder: ReplyBuilder, save: Callable[[], object]) -> None:
         """Run ``save`` as a checkpoint of ``builder``, timing it."""
-        start = self._clock()
-        save()
-        self._last = self._clock()
-        self._cost = self._last - start
+        self.started(builder)
+        try:
+            save()
+        finally:
+            self.finished()
+
+    def started(self, builder: ReplyBuilder) -> None:
+        """A checkpoint of ``builder`` as it is now is being written (until ``finished``)."""
+        self._since = self._clock()
         self._revision = builder.revision
+
+    def finished(self) -> None:
+        """The checkpoint ``started`` is written (or failed): time it."""
+        if self._since is not None:
+            self._last = self._clock()
+            self._cost = self._last - self._since
+            self._since = None
+
+    @property
+    def writing(self) -> bool:
+        """Whether a checkpoint is being written."""
+        return self._since is not None

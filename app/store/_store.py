@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
+import itertools
 import re
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +66,17 @@ class SaveResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PreparedSave:
+    """A session serialised for ``SessionStore.write``: bytes taken at one moment, so the write
+    can run in a thread while the session goes on changing (``SessionStore.prepare``)."""
+
+    session_id: str
+    data: bytes
+    summary: SessionSummary
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     """A session matching a search; ``message_index`` is None when only the title matched.
 
@@ -90,6 +104,12 @@ class SessionStore:
         self._index = SessionIndex(folder)
         self._known: dict[str, Fingerprint] = {}
         self._attachments = AttachmentFolder(folder)
+        # A save may be written in a thread (a checkpoint) while the event loop saves too: the
+        # writes are serialised, and an older snapshot never replaces a newer one (``write``).
+        self._write_lock = threading.Lock()
+        self._generations = itertools.count()
+        self._written: dict[str, int] = {}  # id -> the generation of the last write
+        self._moved: dict[str, str] = {}  # id -> the id a write saved it under instead
 
     def path_for(self, session_id: str) -> Path:
         """The file of ``session_id``; raises ``InvalidSessionId`` for an id that is not a name."""
@@ -130,6 +150,7 @@ class SessionStore:
         path = self.path_for(session_id)
         session, status = self._read(session_id, path)
         self._known[session_id] = status
+        self._moved.pop(session_id, None)  # saves of what was read go to this file again
         return session
 
     def save(self, session: Session) -> SaveResult:
@@ -140,28 +161,62 @@ class SessionStore:
         result says so. Raises ``StoreWriteError`` if the file cannot be written; the old file
         is then intact.
         """
+        result = self.write(self.prepare(session))
+        if result is not None:
+            session.id = result.session_id
+            return result
+        # only a save prepared earlier could be newer; one prepared now never is superseded
+        raise AssertionError("a save prepared now was superseded")  # pragma: no cover
+
+    def prepare(self, session: Session) -> PreparedSave:
+        """Serialise ``session`` now, for ``write`` (which may then run in another thread).
+
+        Call it where the session is changed (the event loop): the bytes are a snapshot, so the
+        session is never read while it changes. Raises ``InvalidSessionId``.
+        """
         path = self.path_for(session.id)
         data = session_to_toml(session).encode("utf-8")
-        try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            # another process's check-and-replace must not fall between ours (issue 17)
-            with folder_lock(self.folder):
-                return self._save_locked(session, path, data)
-        except OSError as error:
-            raise _write_error(session.id, path, error) from None
+        return PreparedSave(session.id, data, summarize(session, path), next(self._generations))
 
-    def _save_locked(self, session: Session, path: Path, data: bytes) -> SaveResult:
+    def write(self, prepared: PreparedSave) -> SaveResult | None:
+        """Write a prepared save (from any thread); see ``save``. Does not touch the session:
+        the caller gives ``session.id`` the result's ``session_id``.
+
+        Returns None, writing nothing, when a save of the same session prepared later was
+        already written: a checkpoint that finishes late never replaces the final save.
+        """
+        with self._write_lock:
+            session_id = prepared.session_id
+            while session_id in self._moved:  # an earlier write forked it under a new id
+                session_id = self._moved[session_id]
+            if self._written.get(session_id, -1) > prepared.generation:
+                return None
+            path = self.path_for(session_id)
+            try:
+                self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                # another process's check-and-replace must not fall between ours (issue 17)
+                with folder_lock(self.folder):
+                    result = self._save_locked(session_id, prepared, path)
+            except OSError as error:
+                raise _write_error(session_id, path, error) from None
+            self._written[result.session_id] = prepared.generation
+            if result.session_id != session_id:
+                self._moved[session_id] = result.session_id
+            return result
+
+    def _save_locked(self, session_id: str, prepared: PreparedSave, path: Path) -> SaveResult:
         on_disk = _status_or_none(path)
         forked_from = note = None
-        if on_disk is not None and on_disk != self._known.get(session.id):
-            forked_from, path = session.id, self._unused_path()
+        if on_disk is not None and on_disk != self._known.get(session_id):
+            forked_from, path = session_id, self._unused_path()
             new_id = path.name.removesuffix(SUFFIX)
             note = _fork_note(forked_from, new_id, changed=forked_from in self._known)
-        status = fingerprint(write_atomic(path, data))
-        session.id = path.name.removesuffix(SUFFIX)
-        self._known[session.id] = status
-        self._index.record(path, status, summarize(session, path))
-        return SaveResult(path, session.id, forked_from, note)
+        status = fingerprint(write_atomic(path, prepared.data))
+        saved_id = path.name.removesuffix(SUFFIX)
+        self._known[saved_id] = status
+        summary = dataclasses.replace(prepared.summary, id=saved_id, path=path)
+        self._index.record(path, status, summary)
+        return SaveResult(path, saved_id, forked_from, note)
 
     def delete(self, session_id: str) -> None:
         """Remove a readable session; an unreadable file is refused (``StoreError``), never lost."""

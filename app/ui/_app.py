@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
 from pathlib import Path, PurePath
@@ -81,6 +82,7 @@ class HCChatApp(App[int]):
         self._idle_gc = IdleCollector() if idle_gc else None
         self.spend: DailySpend | None = None  # today's spend, once read (with a daily_budget)
         self.budget_warned: set[str] = set()  # the budget warnings given today
+        self._writes: set[asyncio.Task[None]] = set()  # saves being written in a thread
 
     # ----------------------------------------------------------------- set-up
 
@@ -247,8 +249,47 @@ class HCChatApp(App[int]):
         try:
             result = self.store.save(session)
         except StoreError as error:
-            if quiet:
-                return False
+            return self._save_failed(error, quiet)
+        if result.note:
+            self.notify(result.note, severity="warning", markup=False, timeout=12)
+        return True
+
+    def save_in_thread(
+        self, session: Session, done: Callable[[bool | None], None], *, quiet: bool = False
+    ) -> None:
+        """Save ``session`` like ``save_session``, its file written in a thread (a checkpoint:
+        flushing to disk must not hold up keys and frames).
+
+        The session is serialised here, at once, on the event loop; ``done`` is called on the
+        loop with whether it was saved, or None when a later save of it was written first (this
+        one was then dropped: an older snapshot never replaces a newer one).
+        """
+        try:
+            prepared = self.store.prepare(session)
+        except StoreError as error:
+            done(self._save_failed(error, quiet))
+            return
+
+        async def write() -> None:
+            try:
+                result = await asyncio.to_thread(self.store.write, prepared)
+            except StoreError as error:
+                done(self._save_failed(error, quiet))
+                return
+            if result is None:
+                done(None)
+                return
+            session.id = result.session_id
+            if result.note:
+                self.notify(result.note, severity="warning", markup=False, timeout=12)
+            done(True)
+
+        task = asyncio.create_task(write())
+        self._writes.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._writes.discard)
+
+    def _save_failed(self, error: StoreError, quiet: bool) -> bool:
+        if not quiet:
             self.notify(
                 f"{error}. The conversation is still here; it will be saved with the next message.",
                 title="Not saved",
@@ -256,10 +297,7 @@ class HCChatApp(App[int]):
                 markup=False,
                 timeout=12,
             )
-            return False
-        if result.note:
-            self.notify(result.note, severity="warning", markup=False, timeout=12)
-        return True
+        return False
 
     def open_session(
         self, session_id: str, *, highlight: int | None = None, branch: Steps = ()

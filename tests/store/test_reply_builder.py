@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.store import STREAMING, Checkpoints, Message, ReplyBuilder
-from app.store._reply import CHECKPOINT_EVERY
+from app.store._reply import CHECKPOINT_EVERY, CHECKPOINT_SHARE
 
 
 class Clock:
@@ -149,3 +149,20 @@ def test_checkpoints_back_off_when_saving_is_slow():
     assert not checkpoints.due(builder)  # saving may take at most a small share of the time
     clock.now += 20
     assert checkpoints.due(builder)
+
+
+def test_no_checkpoint_is_due_while_one_is_being_written():
+    clock = Clock()
+    builder = started(clock)
+    checkpoints = Checkpoints(clock=clock)
+    builder.add_content("a")
+    clock.now += CHECKPOINT_EVERY
+    checkpoints.started(builder)  # written in a thread
+    builder.add_content("b")
+    clock.now += CHECKPOINT_EVERY * 3
+    assert checkpoints.writing and not checkpoints.due(builder)
+    checkpoints.finished()  # a write of 6 s: the next waits 6 / CHECKPOINT_SHARE seconds
+    assert not checkpoints.writing
+    assert not checkpoints.due(builder)  # the interval starts again when the write ends
+    clock.now += CHECKPOINT_EVERY * 3 / CHECKPOINT_SHARE
+    assert checkpoints.due(builder)  # "b" was not in that checkpoint

@@ -373,7 +373,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
                     busy_since = time.monotonic()
                 await self._apply(event, builder, view)
                 if active.checkpoints.due(builder):
-                    active.checkpoints.saving(builder, lambda: self._checkpoint(active))
+                    self._checkpoint(active)
         except asyncio.CancelledError:
             builder.fail(CLOSED, cancelled=True)  # Escape and signals said why first
             raise
@@ -414,9 +414,18 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
             builder.finish(event.reason)
 
     def _checkpoint(self, active: _Streaming) -> None:
-        # a full disk is not reported again every two seconds: only the save at the end says so
+        # written in a thread, so flushing to disk holds up no key or frame; the final save
+        # (``_finalize``) is never replaced by a checkpoint that ends after it
         active.session.touch()
-        self.saved = self.hcchat.save_session(active.session, quiet=not self.saved)
+        active.checkpoints.started(active.builder)
+
+        def done(saved: bool | None) -> None:
+            active.checkpoints.finished()
+            if saved is not None and self._streaming is active:
+                self.saved = saved
+
+        # a full disk is not reported again every two seconds: only the save at the end says so
+        self.hcchat.save_in_thread(active.session, done, quiet=not self.saved)
 
     def _tell_outcome(self, reply: Message) -> None:
         if reply.error == CANCELLED:
