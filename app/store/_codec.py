@@ -12,12 +12,21 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import TypeVar
 
 from app.params import checked_params
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
-from app.store._model import SCHEMA, Attachment, ForkOrigin, Message, Session, ToolCall
+from app.store._model import (
+    SCHEMA,
+    Attachment,
+    ForkOrigin,
+    Message,
+    Session,
+    SessionSummary,
+    ToolCall,
+)
 
 ROLES = frozenset({"system", "user", "assistant"})
 
@@ -35,7 +44,11 @@ def clean_text(text: str) -> str:
 
 
 def session_to_toml(session: Session) -> str:
-    """The TOML text of ``session`` (schema 1); every string round-trips exactly."""
+    """The TOML text of ``session`` (schema 1); every string round-trips exactly.
+
+    A ``[summary]`` table follows the top-level keys: what the session list shows, and the
+    file's length, so a listing reads only a file's first lines (``summary_from_head``).
+    """
     top: dict[str, Scalar | list[object]] = {
         "schema": SCHEMA,
         "id": session.id,
@@ -59,10 +72,118 @@ def session_to_toml(session: Session) -> str:
             "message": session.forked_from.message,
         }
         parts[0] += f"forked_from = {_inline_table(origin)}\n"
+    parts.append(_summary_lines(session))
     if session.params:
         parts.append("[params]\n" + _scalar_lines(dict(session.params)))
     parts.extend(_message_tables("messages", message) for message in session.messages)
-    return "\n".join(parts)
+    head, tail = "\n".join(parts[:2]), "\n" + "\n".join(parts[2:]) if parts[2:] else ""
+    # the last line of the summary is the file's length in bytes, this line included
+    fixed = len(head.encode("utf-8")) + len(tail.encode("utf-8")) + len(f"{_SIZE_KEY} = \n")
+    digits = len(str(fixed))
+    while len(str(fixed + digits)) != digits:
+        digits += 1
+    return f"{head}{_SIZE_KEY} = {fixed + digits}\n{tail}"
+
+
+_SIZE_KEY = "bytes"
+
+
+def _summary_lines(session: Session) -> str:
+    """The ``[summary]`` table without its last line (``bytes``), from what the file holds."""
+    import tomli_w
+
+    models: dict[str, None] = {}
+    count = 0
+    for message in session.messages:
+        if message.role != "system":
+            count += 1
+        if message.role == "assistant" and message.model:
+            models.setdefault(clean_text(message.model), None)
+    costs: list[float] = []
+    days: dict[str, float] = {}
+    for message in session.messages:
+        for version in (message, *message.alternatives):
+            cost = _written_usage(version).get("cost")
+            if cost is None:
+                continue
+            costs.append(float(cost))
+            created = version.created
+            if created is not None:
+                # as it reads back: the file holds UTC, and a naive time is taken as UTC
+                day = (created.astimezone(UTC) if created.tzinfo else created).date().isoformat()
+                days[day] = days.get(day, 0.0) + float(cost)
+    listed = ", ".join(tomli_w.dumps({"m": model})[4:-1] for model in models)
+    text = f"[summary]\nmessages = {count}\nmodels = [{listed}]\n"
+    if costs:
+        text += tomli_w.dumps({"cost": sum(costs)})
+    if days:
+        text += f"cost_by_day = {_inline_table(days)}\n"
+    return text
+
+
+def _written_usage(message: Message) -> dict[str, int | float]:
+    """The usage counts a message's table holds: many TOML readers stop at 64-bit integers."""
+    return {key: count for key, count in (message.usage or {}).items() if _fits_64_bits(count)}
+
+
+def summary_from_head(head: bytes, size: int, path: Path) -> SessionSummary | None:
+    """The listing of a session file from its first bytes ``head`` (the file has ``size``).
+
+    None unless ``head`` holds the top-level keys and a ``[summary]`` table in hcchat's own
+    layout whose length matches ``size``: a file written by an older hcchat, or edited since
+    (a different length), is then read whole. The id is the file's name, as when it is read
+    whole.
+    """
+    start = head.find(b"\n[summary]\n")
+    end = head.find(b"\n" + _SIZE_KEY.encode() + b" = ", start)
+    line_end = head.find(b"\n", end + 1)
+    if start < 0 or end < 0 or line_end < 0:
+        return None
+    try:
+        data = read_own_layout(head[: line_end + 1].decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    if data is None:
+        return None
+    summary = data.get("summary")
+    try:
+        if type(summary) is not dict or summary.get(_SIZE_KEY) != size or data["schema"] != SCHEMA:
+            return None
+        # the same checks (and in the same order) as reading the file whole
+        title = _required(data, "title", str, "a string", "")
+        created = _utc(_required(data, "created", datetime, "a date-time", ""))
+        updated = _utc(_required(data, "updated", datetime, "a date-time", ""))
+        _required(data, "id", str, "a string", "")
+        _required(data, "model", str, "a string", "")
+        _optional(data, "title_locked", bool, "true or false", "")
+        _optional(data, "role", str, "a string", "")
+        origin = _origin(_optional(data, "forked_from", dict, "a table", ""))
+        count = summary["messages"]
+        models = summary["models"]
+        cost = summary.get("cost")
+        days = summary.get("cost_by_day", {})
+    except (SessionFormatError, KeyError):
+        return None
+    if type(count) is not int or type(models) is not list or type(days) is not dict:
+        return None
+    if not (cost is None or type(cost) is float) or ("messages" in data and count):
+        return None
+    if not all(type(model) is str for model in models):
+        return None
+    if not all(type(amount) is float for amount in days.values()):
+        return None
+    return SessionSummary(
+        id=path.name.removesuffix(".toml"),
+        title=title,
+        created=created,
+        updated=updated,
+        models=tuple(models),
+        message_count=count,
+        path=path,
+        cost=cost,
+        cost_by_day=dict(days),
+        forked_from=origin.id if origin else None,
+    )
 
 
 def session_from_toml(text: str, *, source: str) -> Session:
@@ -131,7 +252,7 @@ def _message_tables(name: str, message: Message) -> str:
     }
     scalars.update({key: value for key, value in optional_text.items() if value})
     text = f"[[{name}]]\n" + _scalar_lines(scalars)
-    usage = {key: count for key, count in (message.usage or {}).items() if _fits_64_bits(count)}
+    usage = _written_usage(message)
     if usage:
         text += f"usage = {_inline_table(usage)}\n"
     extra = {"served_model": message.served_model, "endpoint": message.endpoint}

@@ -2,8 +2,9 @@
 
 tomllib spends about 2 ms on a 20-message session, so listing 10,000 sessions without an index
 took 20 s. hcchat's own files use a small part of TOML: one ``key = value`` a line with a bare
-key, basic strings, UTC date-times, integers, floats, booleans, ``[]``, an inline table of
-numbers and strings, and the headers ``[params]``, ``[[messages]]`` and the arrays of tables
+key, basic strings, UTC date-times, integers, floats, booleans, an array of strings on one
+line, an inline table of numbers and strings, and the headers ``[summary]``, ``[params]``,
+``[[messages]]`` and the arrays of tables
 under it (``[[messages.alternatives]]``, ``[[messages.alternatives.branch]]``, and so on down the
 branches of a conversation).
 ``read_own_layout`` parses exactly that with one regular expression, and returns ``None`` for
@@ -35,10 +36,12 @@ _INLINE_VALUE = rf"(?:{_NUMBER}|{_STRING})"
 _INLINE = rf"\{{ {_KEY} = {_INLINE_VALUE}(?:, {_KEY} = {_INLINE_VALUE})* \}}"
 # The arrays of tables of a conversation tree: the versions of a message and their branches.
 _TREE_HEADER = r"\[\[messages(?:\.alternatives\.branch)*+(?:\.alternatives)?+\]\]"
+_STRINGS = rf"\[(?:{_STRING}(?:, {_STRING})*+)?\]"
+_STRING_IN_ARRAY = re.compile(_STRING)
 
 # One line: a table header, a blank line, or a key and a value (typed by the group it matched).
 _LINE = re.compile(
-    r"^(?:(" + _TREE_HEADER + r"|\[params\])"
+    r"^(?:(" + _TREE_HEADER + r"|\[params\]|\[summary\])"
     r"|(" + _KEY + r") = (?:"
     r"(" + _STRING + r")"
     r"|(" + _DATETIME + r")"
@@ -46,7 +49,7 @@ _LINE = re.compile(
     r"|(" + _INTEGER + r")"
     r"|(true|false)"
     r"|(" + _INLINE + r")"
-    r"|(\[\])"
+    r"|(" + _STRINGS + r")"
     r"))?\n",
     re.MULTILINE,
 )
@@ -77,12 +80,13 @@ def _read(text: str) -> dict[str, Any]:
     lines = _LINE.findall(text)
     if len(lines) != text.count("\n"):
         raise _NotOwnLayout
-    for header, key, string, moment, floating, integer, boolean, inline, _ in lines:
+    for header, key, string, moment, floating, integer, boolean, inline, strings in lines:
         if header:
-            if header == "[params]":
-                if "params" in root or id(root.get("messages")) in arrays:
+            if header in ("[params]", "[summary]"):
+                name = header[1:-1]
+                if name in root or id(root.get("messages")) in arrays:
                     raise _NotOwnLayout
-                table = root["params"] = {}
+                table = root[name] = {}
             else:
                 table = _append_table(root, header[2:-2].split("."), arrays)
             continue
@@ -103,7 +107,7 @@ def _read(text: str) -> dict[str, Any]:
         elif inline:
             value = _inline(inline)
         else:
-            value = []
+            value = [_string(item) for item in _STRING_IN_ARRAY.findall(strings)]
         table[key] = value
     return root
 

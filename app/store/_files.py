@@ -6,7 +6,11 @@ import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def write_atomic(
@@ -61,6 +65,27 @@ def read_regular(path: Path) -> tuple[bytes, os.stat_result]:
         if not stat.S_ISREG(status.st_mode):
             raise NotARegularFile(f"not a regular file ({file_kind(status.st_mode)})")
         return file.read(), status
+
+
+def read_head(
+    path: Path, size: int, enough: Callable[[bytes, os.stat_result], T | None]
+) -> tuple[T | None, bytes, os.stat_result]:
+    """Read the regular file ``path`` as ``read_regular`` does, stopping after its first
+    ``size`` bytes if ``enough(head, status)`` makes something of them.
+
+    Returns what ``enough`` made, and the bytes read (the whole file when it made nothing),
+    and the file's status; raises ``OSError``.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    with open(os.open(path, flags), "rb", buffering=0) as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise NotARegularFile(f"not a regular file ({file_kind(status.st_mode)})")
+        head = file.read(size) or b""
+        made = enough(head, status)
+        if made is not None or len(head) < size:
+            return made, head, status
+        return None, head + file.readall(), status
 
 
 def file_kind(mode: int) -> str:

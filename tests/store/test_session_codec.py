@@ -92,8 +92,12 @@ def test_unset_optional_fields_are_left_out_of_the_file() -> None:
 
     text = session_to_toml(session)
 
-    keys = {line.split(" = ")[0] for line in text.splitlines() if " = " in line}
+    head, summary, body = text.partition("[summary]\n")
+    summary, _, body = body.partition("\n\n")
+    keys = {line.split(" = ")[0] for line in (head + body).splitlines() if " = " in line}
     assert keys == {"schema", "id", "title", "created", "updated", "model", "role", "content"}
+    # the summary has no cost: no reply reported one
+    assert summary == f"messages = 2\nmodels = []\nbytes = {len(text.encode())}"
     assert "[params]" not in text
     assert "alternatives" not in text
     assert session_from_toml(text, source="s1.toml") == session

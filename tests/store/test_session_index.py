@@ -8,6 +8,7 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,15 +27,15 @@ MakeSession = Callable[..., Session]
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the session files the index parses, in order."""
+    """The names of the session files the index reads (its summary or the whole), in order."""
     parsed: list[str] = []
-    real = _index.session_from_bytes
+    real = _index.read_head
 
-    def counting(data: bytes, *, source: str) -> Session:
-        parsed.append(source)
-        return real(data, source=source)
+    def counting(path: Path, size: int, enough: Any) -> Any:
+        parsed.append(path.name)
+        return real(path, size, enough)
 
-    monkeypatch.setattr(_index, "session_from_bytes", counting)
+    monkeypatch.setattr(_index, "read_head", counting)
     return parsed
 
 
