@@ -50,6 +50,9 @@ def code_blocks(markdown: str) -> list[str]:
 
 def cells(text: str) -> int:
     """How many terminal cells ``text`` takes (wide characters take two)."""
+    if text.isascii() and text.isprintable():
+        return len(text)  # the common case, without a call into Rich (a long listing measures
+        # each of its 10,000 rows' cells several times)
     from rich.cells import cell_len
 
     return cell_len(text)

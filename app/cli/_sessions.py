@@ -58,16 +58,29 @@ def list_sessions(store: SessionStore) -> int:
         room = columns - sum(widths[:4]) - 5 * len(SEPARATOR)
         widths[4] = min(widths[4], max(MIN_MODELS, room * 2 // 5))
         title_room = max(MIN_TITLE, room - widths[4])
+        # the cells before the title: the first four columns are plain ASCII (ids are file
+        # names, the rest hcchat's own), so padding them by characters pads them by cells
+        before_title = sum(widths[:5]) + 5 * len(SEPARATOR)
+        lines = []
         for row in rows:
-            cells_of_row = [
-                row[0].ljust(widths[0]),
-                row[1].ljust(widths[1]),
-                row[2].rjust(widths[2]),
-                row[3].rjust(widths[3]),
-                _ljust(fit_words(row[4], widths[4]), widths[4]),
-                fit(row[5], title_room),
-            ]
-            print(fit(SEPARATOR.join(cells_of_row).rstrip(), columns))
+            title_cells = cells(row[5])
+            title = row[5] if title_cells <= title_room else fit(row[5], title_room)
+            line = SEPARATOR.join(
+                [
+                    row[0].ljust(widths[0]),
+                    row[1].ljust(widths[1]),
+                    row[2].rjust(widths[2]),
+                    row[3].rjust(widths[3]),
+                    _ljust(fit_words(row[4], widths[4]), widths[4]),
+                    title,
+                ]
+            )
+            # measuring each whole line was half the time of listing 10,000 sessions
+            widest = before_title + (title_cells if title is row[5] else title_room)
+            if widest > columns:
+                line = fit(line.rstrip(), columns)
+            lines.append(line)
+        print("\n".join(lines))
     for entry in unreadable:
         line = f"{one_line(entry.path.name, 200)}  unreadable: {one_line(entry.reason, 400)}"
         print(fit(line, columns))
