@@ -33,6 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from textual.app import App
+from textual.drivers.linux_driver import LinuxDriver
 
 from app.config import Settings
 from app.ui._app import HCChatApp
@@ -40,6 +41,8 @@ from app.ui.markdown import MarkdownBody
 from app.ui.widgets import PromptArea, ReplyView
 
 frames: list[float] = []
+frame_bytes: list[int] = []  # bytes written to the terminal by the end of each frame
+written = [0]  # bytes written to the terminal so far (as the terminal gets them)
 appends: list[tuple[float, int, int]] = []
 edits: list[tuple[float, int]] = []
 
@@ -50,6 +53,16 @@ def _recording_display(self: App[Any], screen: Any, renderable: Any) -> None:
     _display(self, screen, renderable)
     if renderable is not None:
         frames.append(time.monotonic())
+        frame_bytes.append(written[0])
+
+
+_driver_write = LinuxDriver.write
+
+
+def _counting_write(self: LinuxDriver, data: str) -> None:
+    # the terminal's output processing (ONLCR) turns each "\n" into "\r\n"
+    written[0] += len(data.encode("utf-8", "replace")) + data.count("\n")
+    _driver_write(self, data)
 
 
 _write = MarkdownBody.write
@@ -61,7 +74,17 @@ async def _recording_write(self: MarkdownBody, text: str) -> None:
 
 
 App._display = _recording_display  # type: ignore[method-assign]
+LinuxDriver.write = _counting_write  # type: ignore[method-assign]
 MarkdownBody.write = _recording_write  # type: ignore[method-assign]
+
+
+def _rss() -> int:
+    """This process's resident memory now, in bytes."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _first_after(moment: float) -> float | None:
@@ -94,6 +117,7 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
     prompt.edit = recording_edit  # type: ignore[method-assign]
     await asyncio.sleep(0.2)  # let the new screen settle
     frames.clear()
+    frame_bytes.clear()
     appends.clear()
     edits.clear()
     cpu0 = time.process_time()
@@ -112,15 +136,20 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
     worker = [w for w in app.workers if w.node is chat and w.group == "reply"][-1]
     view = chat.query(ReplyView).last()
     body_id = id(view.body)
+    bytes0 = written[0]
     await worker.wait()
     t_done = time.monotonic()
     t_final_frame = await _frame_after(t_done)
     cpu = time.process_time() - cpu0
+    rss = _rss()
     final = len(view.body.source)
     t_last_append = next(
         (t for t, widget, length in appends if widget == body_id and length >= final), None
     )
     t_last_delta_frame = None if t_last_append is None else _first_after(t_last_append)
+    # the bytes written by the end of the frame that showed the last delta, and of the run
+    last_frame = frames.index(t_last_delta_frame or t_final_frame or frames[-1])
+    final_frame = frames.index(t_final_frame) if t_final_frame in frames else len(frames) - 1
     del prompt.edit
     return {
         "t0": t0,
@@ -135,6 +164,10 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
         "frames": list(frames),
         "edits": list(edits),
         "error": view.message.error,
+        "bytes": frame_bytes[final_frame] - bytes0,
+        "frame_count": final_frame + 1,
+        "bytes_at_last_delta": frame_bytes[last_frame],
+        "rss": rss,
     }
 
 

@@ -67,6 +67,8 @@ class Rig:
         os.close(command_read)
         os.close(report_write)
         self._output: list[bytes] = []
+        # when each read from the terminal ended, and how many bytes had been read by then
+        self.arrivals: list[tuple[float, int]] = []
         threading.Thread(target=self._drain, daemon=True).start()
         self._reports = os.fdopen(self._report_fd, "r")
         ready = self._reports.readline()
@@ -81,6 +83,8 @@ class Rig:
                 return
             if not data:
                 return
+            total = self.arrivals[-1][1] if self.arrivals else 0
+            self.arrivals.append((time.monotonic(), total + len(data)))
             self._output.append(data[-4096:])
             del self._output[:-4]
 
@@ -134,7 +138,18 @@ class Rig:
         result: dict[str, Any] = json.loads(line)
         if not idle:
             result["server"] = self.timing(run)
+            result["t_last_byte"] = self.arrival_of(result["bytes_at_last_delta"])
         return result
+
+    def arrival_of(self, count: int, timeout: float = 5.0) -> float | None:
+        """When the terminal had read ``count`` bytes of the app's output in all."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for moment, total in self.arrivals:
+                if total >= count:
+                    return moment
+            time.sleep(0.005)
+        return None
 
     def type(self, text: str) -> float:
         """Write ``text`` to the app's terminal as typed keys; returns when it was written."""

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Offset, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
@@ -119,11 +119,28 @@ class MarkdownChunk(Widget):
         if text == self._text:
             return
         width = self.content_size.width
-        rows = len(self.lines(width)) if width else None
+        before = self.lines(width) if width else None
+        drawn = self._strips.copy()
         self._text = text
         self._laid_out = None
-        # the height is known now: when it did not change, only the chunk is drawn again
-        self.refresh(layout=not width or len(self.lines(width)) != rows)
+        if before is None or len(self.lines(width)) != len(before):
+            self.refresh(layout=True)
+            return
+        # The height is the same (a stream adds to the last line most of the time): only the
+        # rows from the first that changed are drawn and written to the terminal again.
+        after = self.lines(width)
+        first = next(
+            (
+                y
+                for y, (old, new) in enumerate(zip(before, after, strict=True))
+                if old.plain != new.plain or old.spans != new.spans
+            ),
+            len(after),
+        )
+        self._strips.update((y, strip) for y, strip in drawn.items() if y < first)
+        top = self.styles.gutter.top
+        # (an empty region when no row changed: the widget's cached sizes are still cleared)
+        self.refresh(Region(0, top + first, self.outer_size.width, len(after) - first))
 
     def append(self, text: str) -> None:
         """Show ``text`` after what is shown, as a stream does (see ``stop``)."""
