@@ -9,7 +9,8 @@ prompt's text changing (``TextArea.edit`` returned), and to the first frame writ
 (the character on screen). The floor: the same typing into the idle app, in the same run.
 Only keys written before the reply finished count.
 
-Targets (issue 5): typed characters appear in the prompt within 50 ms median and 150 ms p95.
+Targets (issue 18; issue 5 before): typed characters appear in the prompt within 50 ms median,
+and on screen (the next frame) within 100 ms p95.
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ def main() -> int:
     )
     print(f"median ratio to the floor: {busy.median / floor.median:.1f}x")
     targets.check("median < 50 ms", busy.median < 0.05, f"{busy.median * 1000:.1f} ms")
-    p95 = busy.quantile(0.95)
-    targets.check("p95 < 150 ms", p95 < 0.15, f"{p95 * 1000:.1f} ms")
+    p95 = shown.quantile(0.95)
+    targets.check("p95 to the frame < 100 ms", p95 < 0.1, f"{p95 * 1000:.1f} ms")
     return targets.report(smoke=args.quick)
 
 
