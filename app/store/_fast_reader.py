@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -37,10 +38,9 @@ _INLINE = rf"\{{ {_KEY} = {_INLINE_VALUE}(?:, {_KEY} = {_INLINE_VALUE})* \}}"
 # The arrays of tables of a conversation tree: the versions of a message and their branches.
 _TREE_HEADER = r"\[\[messages(?:\.alternatives\.branch)*+(?:\.alternatives)?+\]\]"
 _STRINGS = rf"\[(?:{_STRING}(?:, {_STRING})*+)?\]"
-_STRING_IN_ARRAY = re.compile(_STRING)
 
 # One line: a table header, a blank line, or a key and a value (typed by the group it matched).
-_LINE = re.compile(
+_LINE = (
     r"^(?:(" + _TREE_HEADER + r"|\[params\]|\[summary\])"
     r"|(" + _KEY + r") = (?:"
     r"(" + _STRING + r")"
@@ -50,10 +50,16 @@ _LINE = re.compile(
     r"|(true|false)"
     r"|(" + _INLINE + r")"
     r"|(" + _STRINGS + r")"
-    r"))?\n",
-    re.MULTILINE,
+    r"))?\n"
 )
-_PAIR = re.compile(rf"({_KEY}) = (?:({_NUMBER})|({_STRING}))(?:, | \}}$)")
+_PAIR = rf"({_KEY}) = (?:({_NUMBER})|({_STRING}))(?:, | \}}$)"
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The line, inline pair and string patterns, compiled on first use (not at start-up:
+    the app imports the store before its first frame, and reads a file only later)."""
+    return re.compile(_LINE, re.MULTILINE), re.compile(_PAIR), re.compile(_STRING)
 
 
 class _NotOwnLayout(Exception):
@@ -77,7 +83,8 @@ def _read(text: str) -> dict[str, Any]:
         raise _NotOwnLayout
     # every match is one whole line (values hold no raw line break): if there are as many
     # matches as lines, every line is in the layout
-    lines = _LINE.findall(text)
+    line_pattern, _, string_pattern = _patterns()
+    lines = line_pattern.findall(text)
     if len(lines) != text.count("\n"):
         raise _NotOwnLayout
     for header, key, string, moment, floating, integer, boolean, inline, strings in lines:
@@ -107,7 +114,7 @@ def _read(text: str) -> dict[str, Any]:
         elif inline:
             value = _inline(inline)
         else:
-            value = [_string(item) for item in _STRING_IN_ARRAY.findall(strings)]
+            value = [_string(item) for item in string_pattern.findall(strings)]
         table[key] = value
     return root
 
@@ -155,8 +162,9 @@ def _inline(text: str) -> dict[str, int | float | str]:
     # pair by pair from the left: a string may hold ", x = 1" itself
     table: dict[str, int | float | str] = {}
     position = 2  # after "{ "
+    pair = _patterns()[1]
     while position < len(text):
-        match = _PAIR.match(text, position)
+        match = pair.match(text, position)
         if match is None:
             raise _NotOwnLayout
         key, number, string = match.groups()

@@ -19,7 +19,6 @@ from app.commands import in_scope, title_of
 from app.endpoints import DEFAULT_ENDPOINT
 from app.store import (
     Session,
-    SessionStore,
     StoreError,
 )
 from app.text import display_safe
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from app.api import ChatClient, ModelInfo
     from app.config import Settings
     from app.roles import Role
-    from app.store import Steps
+    from app.store import SessionStore, Steps
 
 
 def _stylesheets() -> list[str | PurePath]:
@@ -75,7 +74,7 @@ class HCChatApp(App[int]):
         self.endpoints = Endpoints(settings, self._on_retry, default_client=client)
         self._learn_models = learn_models
         # The store that loaded ``session``: it knows the file's version, so saving does not fork.
-        self.store = store or SessionStore(settings.sessions_dir)
+        self._store = store
         self._initial_session = session
         self.role = role
         self._theme_ready = False
@@ -85,6 +84,15 @@ class HCChatApp(App[int]):
         self._writes: set[asyncio.Task[None]] = set()  # saves being written in a thread
 
     # ----------------------------------------------------------------- set-up
+
+    @property
+    def store(self) -> SessionStore:
+        """The sessions folder, opened on first use: start-up draws before it needs it."""
+        if self._store is None:
+            from app.store import SessionStore
+
+            self._store = SessionStore(self.settings.sessions_dir)
+        return self._store
 
     @property
     def client(self) -> ChatClient:

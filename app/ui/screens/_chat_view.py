@@ -18,7 +18,9 @@ class ViewCommands(ChatCommands):
         welcome = self.query_one(WelcomeView)
         welcome.display = show
         if show:
-            self._read_recent()
+            # after the first frame: the thread imports and opens the store, which competes
+            # with drawing it for the interpreter
+            self.call_after_refresh(self._read_recent)
 
     @work(exclusive=True, group="recent", thread=True, exit_on_error=False)
     def _read_recent(self) -> None:
