@@ -9,6 +9,8 @@ tables).
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
@@ -227,11 +229,31 @@ def _scalar_lines(table: Mapping[str, Scalar | list[object]]) -> str:
     for key, value in table.items():
         if isinstance(value, datetime):
             lines.append(f"{key} = {_format_datetime(value)}\n")
+        elif isinstance(value, str) and _BARE_KEY.fullmatch(key):
+            lines.append(f"{key} = {basic_string(clean_text(value))}\n")
         elif isinstance(value, str):
             lines.append(tomli_w.dumps({clean_text(key): clean_text(value)}))
         else:
             lines.append(tomli_w.dumps({clean_text(key): value}))
     return "".join(lines)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# In JSON's escaping of a string, an escaped backslash or an escaped tab (TOML keeps tabs raw).
+_JSON_TAB = re.compile(r"\\\\|\\t")
+
+
+def basic_string(text: str) -> str:
+    """``text`` as a TOML basic string, exactly as tomli-w writes it (no lone surrogates).
+
+    JSON's encoder, in C, escapes the same characters the same way but for two: TOML keeps a
+    tab raw and escapes DEL. For a 4,000-token reply tomli-w took 24 ms on a busy machine and
+    this 1 ms: each checkpoint serialises the session on the event loop.
+    """
+    quoted = json.dumps(text, ensure_ascii=False)
+    if "\\t" in quoted:
+        quoted = _JSON_TAB.sub(lambda match: "\t" if match[0] == "\\t" else match[0], quoted)
+    return quoted.replace("\x7f", "\\u007f")
 
 
 def _format_datetime(value: datetime) -> str:

@@ -6,7 +6,7 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.store import (
@@ -18,6 +18,7 @@ from app.store import (
     session_from_toml,
     session_to_toml,
 )
+from app.store._codec import basic_string
 
 DESIGN_EXAMPLE = """\
 schema = 1
@@ -332,3 +333,14 @@ def test_a_local_datetime_is_read_as_utc_and_a_byte_order_mark_is_tolerated() ->
     session = session_from_bytes(b"\xef\xbb\xbf" + text.encode(), source="s.toml")
 
     assert session.created == datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text().map(clean_text) | st.sampled_from(["\t", "\\t", "\\\t", "\x7f", '"\\"', "\x00\x1f"])
+)
+def test_basic_strings_are_written_exactly_as_tomli_w_writes_them(text: str) -> None:
+    import tomli_w
+
+    assert basic_string(text) == tomli_w.dumps({"k": text})[4:-1]
+    assert tomllib.loads(f"k = {basic_string(text)}\n")["k"] == text
