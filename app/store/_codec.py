@@ -48,7 +48,7 @@ def clean_text(text: str) -> str:
 def session_to_toml(session: Session) -> str:
     """The TOML text of ``session`` (schema 1); every string round-trips exactly.
 
-    A ``[summary]`` table follows the top-level keys: what the session list shows, and the
+    A ``[listing]`` table follows the top-level keys: what the session list shows, and the
     file's length, so a listing reads only a file's first lines (``summary_from_head``).
     """
     top: dict[str, Scalar | list[object]] = {
@@ -91,7 +91,7 @@ _SIZE_KEY = "bytes"
 
 
 def _summary_lines(session: Session) -> str:
-    """The ``[summary]`` table without its last line (``bytes``), from what the file holds."""
+    """The ``[listing]`` table without its last line (``bytes``), from what the file holds."""
     import tomli_w
 
     models: dict[str, None] = {}
@@ -115,7 +115,7 @@ def _summary_lines(session: Session) -> str:
                 day = (created.astimezone(UTC) if created.tzinfo else created).date().isoformat()
                 days[day] = days.get(day, 0.0) + float(cost)
     listed = ", ".join(tomli_w.dumps({"m": model})[4:-1] for model in models)
-    text = f"[summary]\nmessages = {count}\nmodels = [{listed}]\n"
+    text = f"[listing]\nmessages = {count}\nmodels = [{listed}]\n"
     if costs:
         text += tomli_w.dumps({"cost": sum(costs)})
     if days:
@@ -131,12 +131,12 @@ def _written_usage(message: Message) -> dict[str, int | float]:
 def summary_from_head(head: bytes, size: int, path: Path) -> SessionSummary | None:
     """The listing of a session file from its first bytes ``head`` (the file has ``size``).
 
-    None unless ``head`` holds the top-level keys and a ``[summary]`` table in hcchat's own
+    None unless ``head`` holds the top-level keys and a ``[listing]`` table in hcchat's own
     layout whose length matches ``size``: a file written by an older hcchat, or edited since
     (a different length), is then read whole. The id is the file's name, as when it is read
     whole.
     """
-    start = head.find(b"\n[summary]\n")
+    start = head.find(b"\n[listing]\n")
     end = head.find(b"\n" + _SIZE_KEY.encode() + b" = ", start)
     line_end = head.find(b"\n", end + 1)
     if start < 0 or end < 0 or line_end < 0:
@@ -147,7 +147,7 @@ def summary_from_head(head: bytes, size: int, path: Path) -> SessionSummary | No
         return None
     if data is None:
         return None
-    summary = data.get("summary")
+    summary = data.get("listing")
     try:
         if type(summary) is not dict or summary.get(_SIZE_KEY) != size or data["schema"] != SCHEMA:
             return None

@@ -3,7 +3,7 @@
 tomllib spends about 2 ms on a 20-message session, so listing 10,000 sessions without an index
 took 20 s. hcchat's own files use a small part of TOML: one ``key = value`` a line with a bare
 key, basic strings, UTC date-times, integers, floats, booleans, an array of strings on one
-line, an inline table of numbers and strings, and the headers ``[summary]``, ``[params]``,
+line, an inline table of numbers and strings, and the headers ``[listing]``, ``[params]``,
 ``[[messages]]`` and the arrays of tables
 under it (``[[messages.alternatives]]``, ``[[messages.alternatives.branch]]``, and so on down the
 branches of a conversation).
@@ -41,7 +41,7 @@ _STRINGS = rf"\[(?:{_STRING}(?:, {_STRING})*+)?\]"
 
 # One line: a table header, a blank line, or a key and a value (typed by the group it matched).
 _LINE = (
-    r"^(?:(" + _TREE_HEADER + r"|\[params\]|\[summary\])"
+    r"^(?:(" + _TREE_HEADER + r"|\[params\]|\[listing\])"
     r"|(" + _KEY + r") = (?:"
     r"(" + _STRING + r")"
     r"|(" + _DATETIME + r")"
@@ -89,7 +89,7 @@ def _read(text: str) -> dict[str, Any]:
         raise _NotOwnLayout
     for header, key, string, moment, floating, integer, boolean, inline, strings in lines:
         if header:
-            if header in ("[params]", "[summary]"):
+            if header in ("[params]", "[listing]"):
                 name = header[1:-1]
                 if name in root or id(root.get("messages")) in arrays:
                     raise _NotOwnLayout

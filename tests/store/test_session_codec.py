@@ -93,7 +93,7 @@ def test_unset_optional_fields_are_left_out_of_the_file() -> None:
 
     text = session_to_toml(session)
 
-    head, summary, body = text.partition("[summary]\n")
+    head, summary, body = text.partition("[listing]\n")
     summary, _, body = body.partition("\n\n")
     keys = {line.split(" = ")[0] for line in (head + body).splitlines() if " = " in line}
     assert keys == {"schema", "id", "title", "created", "updated", "model", "role", "content"}

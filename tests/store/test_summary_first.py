@@ -25,7 +25,7 @@ from app.store._store import _in_order
 
 def without_summary(text: str) -> str:
     """The file as hcchat wrote it before the summary (the table and its blank line gone)."""
-    return re.sub(r"\n\[summary\]\n(?:[a-z_]+ = [^\n]*\n)+", "", text, count=1)
+    return re.sub(r"\n\[listing\]\n(?:[a-z_]+ = [^\n]*\n)+", "", text, count=1)
 
 
 def listed(folder: Path) -> list[SessionSummary]:
