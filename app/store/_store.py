@@ -161,12 +161,13 @@ class SessionStore:
         result says so. Raises ``StoreWriteError`` if the file cannot be written; the old file
         is then intact.
         """
-        result = self.write(self.prepare(session))
-        if result is not None:
-            session.id = result.session_id
-            return result
-        # only a save prepared earlier could be newer; one prepared now never is superseded
-        raise AssertionError("a save prepared now was superseded")  # pragma: no cover
+        prepared = self.prepare(session)
+        result = self.write(prepared)
+        if result is None:  # another thread wrote a save of this id prepared after this one
+            saved_id = self._moved.get(prepared.session_id, prepared.session_id)
+            result = SaveResult(self.path_for(saved_id), saved_id)
+        session.id = result.session_id
+        return result
 
     def prepare(self, session: Session) -> PreparedSave:
         """Serialise ``session`` now, for ``write`` (which may then run in another thread).

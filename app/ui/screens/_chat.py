@@ -414,17 +414,16 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
             builder.finish(event.reason)
 
     def _checkpoint(self, active: _Streaming) -> None:
-        # written in a thread, so flushing to disk holds up no key or frame; the final save
-        # (``_finalize``) is never replaced by a checkpoint that ends after it
+        # written in a thread (no key or frame waits for the disk), dropped if it ends after the
+        # final save; a full disk is not told again every two seconds, only by the final save
         active.session.touch()
         active.checkpoints.started(active.builder)
 
         def done(saved: bool | None) -> None:
             active.checkpoints.finished()
-            if saved is not None and self._streaming is active:
+            if saved is not None and self._streaming is active:  # not over the final save's
                 self.saved = saved
 
-        # a full disk is not reported again every two seconds: only the save at the end says so
         self.hcchat.save_in_thread(active.session, done, quiet=not self.saved)
 
     def _tell_outcome(self, reply: Message) -> None:
