@@ -6,6 +6,8 @@ import json
 import os
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from loopback import error, reply
 from textual.widgets import DataTable, Input, OptionList, Static
@@ -362,16 +364,16 @@ async def test_browser_shows_the_newest_sessions_while_a_new_index_is_built(
     (store.folder / ".index.json").unlink(missing_ok=True)  # as on a first run
     monkeypatch.setattr(_index, "FIRST_BATCH", 2)
     parsed: list[str] = []
-    real = _index.session_from_bytes
+    real = _index.read_head
     rest_of_the_folder = threading.Event()  # held until the test has seen the first rows
 
-    def slow_after_the_first_two(data: bytes, *, source: str) -> Session:
-        parsed.append(source)
+    def slow_after_the_first_two(path: Path, size: int, enough: Any) -> Any:
+        parsed.append(path.name)
         if len(parsed) > 2:
             rest_of_the_folder.wait(timeout=20)  # a folder of thousands of files
-        return real(data, source=source)
+        return real(path, size, enough)
 
-    monkeypatch.setattr(_index, "session_from_bytes", slow_after_the_first_two)
+    monkeypatch.setattr(_index, "read_head", slow_after_the_first_two)
     app = make_app()
     async with app.run_test() as pilot:
         await pilot.press("ctrl+o")
