@@ -104,6 +104,20 @@ COMMANDS: tuple[Command, ...] = (
     Command("compact", "Compact history", "compact", "chat", slash="compact", footer=False,
             help="have the current model summarise the earlier turns; the summary is sent "
             "instead of them (they stay in the file)"),
+    Command("compare", "Compare models", "compare", "chat", slash="compare",
+            usage="M1 M2 [M3 M4] | on M1 M2 [M3 M4] | off",
+            help="ask the last prompt again of 2-4 models at once, side by side; 'on': every "
+                 "next prompt goes to them, 'off' ends that"),
+    Command("compare.pick1", "Pick 1-4", "pick(1)", "chat", "1", priority=True,
+            title="Pick compared reply 1",
+            help="keep compared reply 1 as the reply (in an empty prompt; the others stay "
+                 "versions)"),
+    Command("compare.pick2", "Pick 2", "pick(2)", "chat", "2", priority=True, footer=False,
+            title="Pick compared reply 2", help="keep compared reply 2 as the reply"),
+    Command("compare.pick3", "Pick 3", "pick(3)", "chat", "3", priority=True, footer=False,
+            title="Pick compared reply 3", help="keep compared reply 3 as the reply"),
+    Command("compare.pick4", "Pick 4", "pick(4)", "chat", "4", priority=True, footer=False,
+            title="Pick compared reply 4", help="keep compared reply 4 as the reply"),
     Command("rename", "Rename session", "rename", "chat", slash="rename", usage="TITLE",
             help="rename this session"),
     Command("export", "Export session", "export", "chat", slash="export", usage="[md|json]",

@@ -47,6 +47,15 @@ class RecordedRequest:
     body: bytes
     json: Any = None
     disconnected: bool = False  # the client went away before the response was complete
+    # time.monotonic() when the request had arrived, and when its response was written whole
+    # (or the connection ended): concurrent requests all arrive before any of them finishes
+    arrived: float = 0.0
+    finished: float | None = None
+
+    @property
+    def model(self) -> str:
+        """The model a chat request asks for ("" for any other request)."""
+        return str(self.json.get("model", "")) if isinstance(self.json, dict) else ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,7 @@ def reply(
     *,
     chunk_size: int = 4,
     delay: float = 0.0,
+    first_delay: float = 0.0,
     reasoning: str = "",
     usage: bool = True,
     finish: str = "stop",
@@ -182,7 +192,7 @@ def reply(
     """A realistic OpenAI/OpenRouter reply (role chunk, deltas, finish, usage, ``[DONE]``).
 
     ``model`` defaults to the requested model; a ``stream: false`` request gets the same reply
-    as one ``chat.completion`` object.
+    as one ``chat.completion`` object. ``first_delay``: seconds before the first event.
     """
 
     def build(request: RecordedRequest) -> Response:
@@ -197,7 +207,7 @@ def reply(
         events.append("[DONE]")
         if comments:
             events = _with_comments(events)
-        return sse(events, delay=delay)
+        return replace(sse(events, delay=delay), first_delay=first_delay)
 
     return Response(build=build)
 
@@ -332,6 +342,7 @@ class LoopbackServer:
         self.requests: list[RecordedRequest] = []
         self.models: list[str] = list(DEFAULT_MODELS)
         self._queue: deque[Response] = deque()
+        self._by_model: dict[str, deque[Response]] = {}
         self._model_queue: deque[Response] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -366,6 +377,7 @@ class LoopbackServer:
         if self._loop is not None:
             self._call(self._drop_connections())
         self._queue.clear()
+        self._by_model.clear()
         self._model_queue.clear()
         self.requests.clear()
         self.models = list(DEFAULT_MODELS)
@@ -373,6 +385,11 @@ class LoopbackServer:
     def enqueue(self, *responses: Response) -> None:
         """Answer the next ``POST .../chat/completions`` requests with these, in order."""
         self._queue.extend(responses)
+
+    def enqueue_for(self, model: str, *responses: Response) -> None:
+        """Answer the next chat requests for ``model`` with these, in order (before the queue
+        of :meth:`enqueue`): requests sent at once, in any order, each get their own."""
+        self._by_model.setdefault(model, deque()).extend(responses)
 
     def enqueue_models(self, *responses: Response) -> None:
         """Answer the next ``GET .../models`` requests with these instead of :attr:`models`."""
@@ -427,8 +444,11 @@ class LoopbackServer:
                 if request is None:
                     break
                 self.requests.append(request)
-                if not await self._respond(request, reader, writer):
-                    break
+                try:
+                    if not await self._respond(request, reader, writer):
+                        break
+                finally:
+                    request.finished = time.monotonic()
         except (
             ConnectionError,
             asyncio.IncompleteReadError,
@@ -446,6 +466,9 @@ class LoopbackServer:
     def _response_for(self, request: RecordedRequest) -> Response:
         path = request.path.split("?", 1)[0].rstrip("/")
         if request.method == "POST" and path.endswith("/chat/completions"):
+            for_model = self._by_model.get(request.model)
+            if for_model:
+                return for_model.popleft()
             return self._queue.popleft() if self._queue else echo()
         if request.method == "GET" and path.endswith("/models"):
             if self._model_queue:
@@ -520,7 +543,7 @@ async def _read_request(reader: asyncio.StreamReader) -> RecordedRequest | None:
         parsed = json.loads(body) if body else None
     except ValueError:
         parsed = None
-    return RecordedRequest(method, target, headers, body, parsed)
+    return RecordedRequest(method, target, headers, body, parsed, arrived=time.monotonic())
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:

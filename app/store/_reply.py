@@ -10,7 +10,8 @@ file left by ``kill -9`` says what happened.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from app.store._model import Message, ToolCall
 
@@ -184,6 +185,30 @@ class ReplyBuilder:
         self.revision += 1
 
 
+class ReplyGroup:
+    """Replies that stream at once (models compared): one revision for all, one checkpoint."""
+
+    def __init__(self, builders: Sequence[ReplyBuilder]) -> None:
+        self.builders = tuple(builders)
+
+    @property
+    def revision(self) -> int:
+        """Grows with every change to any of the replies."""
+        return sum(builder.revision for builder in self.builders)
+
+    @property
+    def streaming(self) -> bool:
+        """True while any of the replies streams."""
+        return any(builder.streaming for builder in self.builders)
+
+
+class _Revised(Protocol):
+    """What a checkpoint watches: a reply, or a group of them."""
+
+    @property
+    def revision(self) -> int: ...
+
+
 class Checkpoints:
     """When to save a reply that streams: after ``CHECKPOINT_EVERY`` seconds with something new
     to write, and never so often that saving takes more than ``CHECKPOINT_SHARE`` of the time.
@@ -201,14 +226,14 @@ class Checkpoints:
         self._revision = -1
         self._since: float | None = None  # when the checkpoint being written started
 
-    def due(self, builder: ReplyBuilder) -> bool:
+    def due(self, builder: _Revised) -> bool:
         """Whether a checkpoint should be written now."""
         if self._since is not None or builder.revision == self._revision:
             return False
         wait = max(CHECKPOINT_EVERY, self._cost / CHECKPOINT_SHARE)
         return self._clock() - self._last >= wait
 
-    def saving(self, builder: ReplyBuilder, save: Callable[[], object]) -> None:
+    def saving(self, builder: _Revised, save: Callable[[], object]) -> None:
         """Run ``save`` as a checkpoint of ``builder``, timing it."""
         self.started(builder)
         try:
@@ -216,7 +241,7 @@ class Checkpoints:
         finally:
             self.finished()
 
-    def started(self, builder: ReplyBuilder) -> None:
+    def started(self, builder: _Revised) -> None:
         """A checkpoint of ``builder`` as it is now is being written (until ``finished``)."""
         self._since = self._clock()
         self._revision = builder.revision

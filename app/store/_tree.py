@@ -132,6 +132,23 @@ def adopt_versions(reply: Message, earlier: list[Message]) -> None:
     reply.version = len(earlier) + 1 if earlier else None
 
 
+def adopt_compare(replies: list[Message], earlier: list[Message]) -> Message:
+    """Make ``replies`` (one per model compared, in order) versions after ``earlier``.
+
+    The first reply is the active one, so a session left without a pick keeps it; every
+    reply is in the tree from the start, so a save while they stream writes each of them.
+    """
+    first = replies[0]
+    _arrange(first, [*earlier, *replies])
+    return first
+
+
+def pick_version(session: Session, index: int, chosen: Message) -> Message:
+    """Make ``chosen``, one of the versions of message ``index``, the active one."""
+    shown = versions(session.messages[index])
+    return switch_to(session, index, _position(shown, chosen))
+
+
 def turn_at(session: Session, index: int) -> tuple[int, int] | None:
     """The turn message ``index`` belongs to, as ``(start, end)``: a prompt and its reply."""
     messages = session.messages

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
@@ -46,7 +45,7 @@ from app.ui._bindings import bindings
 from app.ui.screens._chat_budget import budget_stats
 from app.ui.screens._chat_commands import CommandError, parse_command
 from app.ui.screens._chat_compact import CompactCommands
-from app.ui.screens._chat_tree import TreeCommands
+from app.ui.screens._chat_compare import CompareCommands, Streaming
 from app.ui.screens._chat_view import ViewCommands
 from app.ui.screens._composer import ComposerCommands
 from app.ui.widgets import (
@@ -79,17 +78,7 @@ QUIET_AFTER = 3.0
 STREAM_SLICE = 0.015
 
 
-@dataclass(slots=True)
-class _Streaming:
-    """The reply being streamed: its session, its builder, its view and its checkpoints."""
-
-    session: Session
-    builder: ReplyBuilder
-    view: ReplyView
-    checkpoints: Checkpoints
-
-
-class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
+class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommands):
     """Chat with a model: send prompts, stream replies, switch models, run slash commands."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("chat")
@@ -101,7 +90,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self._streaming: _Streaming | None = None
+        self._streaming: Streaming | None = None
         self._first_mounted = len(session.messages)
         self._status_timer: Timer | None = None
         self.saved = True  # the last save worked
@@ -140,9 +129,10 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         if not found:
             return
         status = found.first()
-        status.title, status.model = session.title, choice_text(session.endpoint, session.model)
+        model = choice_text(session.endpoint, session.model)
+        status.title, status.model = session.title, self.compare_label() or model
         builder = self.reply
-        stats: list[str] = []
+        stats: list[str] = self.compare_status() if builder is None else []
         if builder is not None:
             quiet = builder.quiet()
             if self.reply_view is not None:
@@ -158,7 +148,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
                 rate = builder.rate()
                 if rate is not None:
                     stats.append(f"{rate:.0f} tok/s")
-        else:
+        elif not stats:
             last = next((m for m in reversed(session.messages) if m.role == "assistant"), None)
             if last is not None and last.ttft is not None:
                 stats.append(f"TTFT {last.ttft:.2f} s")
@@ -201,6 +191,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         """Mount the last page of the session's messages and the status line."""
         conversation = self.query_one(Conversation)
         await conversation.remove_children()
+        self._compare = None  # its replies are saved; the first is the one shown
         total = len(self.session.messages)
         self._first_mounted = max(0, total - FIRST_PAGE)
         views = [self.view_for(i) for i in range(self._first_mounted, total)]
@@ -284,7 +275,8 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
             await self.send(text)
 
     async def send(self, text: str) -> None:
-        """Add a user message, save, and stream the reply to it."""
+        """Add a user message, save, and stream the reply to it (or each, in compare mode)."""
+        await self.leave_compare()
         message = Message(
             role="user", content=text, created=utc_now(), attachments=self.take_attachments()
         )
@@ -297,7 +289,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         await self.query_one(Conversation).mount(
             UserMessage(message, index=len(self.session.messages) - 1, pictures=self.pictures)
         )
-        await self.start_reply()
+        await self.answer()
 
     def save(self) -> bool:
         """Date the session and save it; a failure is shown, and everything stays in memory."""
@@ -336,9 +328,10 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         conversation = self.query_one(Conversation)
         await conversation.mount(view)
         conversation.anchor()
-        self._streaming = _Streaming(session, builder, view, Checkpoints())
+        self._streaming = Streaming(session, builder, view, Checkpoints())
         self.streaming = True
-        self._stream_reply(self._streaming, client, history, session.model, dict(session.params))
+        feeding = self.feed(self._streaming, client, history, session.model, dict(session.params))
+        self.run_worker(feeding, group="reply", exclusive=True, exit_on_error=False)
 
     def watch_streaming(self, streaming: bool) -> None:
         if streaming:
@@ -349,15 +342,15 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         self.refresh_bindings()
         self.update_status()
 
-    @work(exclusive=True, group="reply", exit_on_error=False)
-    async def _stream_reply(
+    async def feed(
         self,
-        active: _Streaming,
+        active: Streaming,
         client: ChatClient,
         history: list[dict[str, object]],
         model: str,
         params: dict[str, float | int | str],
     ) -> None:
+        """Stream a reply (the one, or a compared model's) into its builder and view; a worker."""
         # imported with the first reply: httpx is not needed to draw the first frame
         from app.api import redact
 
@@ -372,7 +365,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
                     await asyncio.sleep(0.001)
                     busy_since = time.monotonic()
                 await self._apply(event, builder, view)
-                if active.checkpoints.due(builder):
+                if active.checkpoints.due(active.watched):
                     self._checkpoint(active)
         except asyncio.CancelledError:
             builder.fail(CLOSED, cancelled=True)  # Escape and signals said why first
@@ -382,10 +375,13 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         except Exception as error:
             builder.fail(redact(f"unexpected error: {error!r}", None, others=secrets))
         finally:
-            self._finalize(active)
-            if view.is_attached:
-                await view.finish()
-            self._tell_outcome(builder.message)
+            if active.compare is not None:
+                await self.column_finished(active)
+            else:
+                self._finalize(active)
+                if view.is_attached:
+                    await view.finish()
+                self._tell_outcome(builder.message)
 
     async def _apply(self, event: StreamEvent, builder: ReplyBuilder, view: ReplyView) -> None:
         """Put one event into the reply and its view."""
@@ -413,15 +409,18 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
         elif isinstance(event, Finish):
             builder.finish(event.reason)
 
-    def _checkpoint(self, active: _Streaming) -> None:
+    def _checkpoint(self, active: Streaming) -> None:
         # written in a thread (no key or frame waits for the disk), dropped if it ends after the
         # final save; a full disk is not told again every two seconds, only by the final save
         active.session.touch()
-        active.checkpoints.started(active.builder)
+        active.checkpoints.started(active.watched)
 
         def done(saved: bool | None) -> None:
             active.checkpoints.finished()
-            if saved is not None and self._streaming is active:  # not over the final save's
+            live = self._streaming is active or (  # not over the final save's
+                active.compare is not None and not active.compare.ended
+            )
+            if saved is not None and live:
                 self.saved = saved
 
         self.hcchat.save_in_thread(active.session, done, quiet=not self.saved)
@@ -435,7 +434,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
             message = reply.error if reply.error.endswith(".") else reply.error + "."
             self.notify(message + hint, severity="error", markup=False, timeout=8)
 
-    def _finalize(self, active: _Streaming) -> None:
+    def _finalize(self, active: Streaming) -> None:
         """Settle the reply and save the session; safe to call twice."""
         if self._streaming is not active:
             return
@@ -447,6 +446,7 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
 
     def stop_reply(self, reason: str) -> None:
         """Stop the reply that streams, if any, saving what arrived with ``reason`` as its error."""
+        self.stop_compare(reason, settle=True)
         active = self._streaming
         if active is not None:
             active.builder.fail(reason, cancelled=True)
@@ -459,11 +459,12 @@ class ChatScreen(TreeCommands, ComposerCommands, ViewCommands, CompactCommands):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return True if self.streaming or self.editing is not None else None
-        return True
+        return self.can_pick() if action == "pick" else True
 
     def action_cancel(self) -> None:
         """Cancel the reply that is streaming (what arrived is kept), or stop editing."""
         self.stop_editing()
+        self.stop_compare(CANCELLED, settle=False)
         active = self._streaming
         if active is not None:
             active.builder.fail(CANCELLED, cancelled=True)

@@ -38,6 +38,7 @@ class TreeCommands(ChatCommands):
         _first_mounted: int
 
         def view_for(self, index: int) -> MessageView: ...
+        async def answer(self) -> None: ...
         async def open(self, session: Session, highlight: int | None = None) -> None: ...
 
     @on(events.DescendantFocus)
@@ -124,7 +125,7 @@ class TreeCommands(ChatCommands):
         edit_at(self.session, index, text)
         self.save()
         await self.redraw_from(index)
-        await self.start_reply()
+        await self.answer()
 
     # ----------------------------------------------------------------- regenerate
 

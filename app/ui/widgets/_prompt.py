@@ -71,6 +71,15 @@ class PromptArea(TextArea):
         self._draft = ""
         self._wants_recall = False
         self.completer: Callable[[str], str | None] | None = None
+        # keys the screen's bindings may take while the prompt is empty (picking a compared
+        # reply); a binding that declines them lets them be typed
+        self.free_keys: frozenset[str] = frozenset()
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        """Printable keys are the prompt's, but ``free_keys`` when it is empty."""
+        if key in self.free_keys and not self.text:
+            return False
+        return super().check_consume_key(key, character)
 
     def set_history(self, prompts: list[str]) -> None:
         """Take the earlier prompts (newest first); recall the newest if Up is waiting for it."""

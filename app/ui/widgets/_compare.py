@@ -1,0 +1,80 @@
+"""``CompareView``: the replies of several models to one prompt, side by side or stacked.
+
+Each column is a header (its number, its model and live statistics; a click picks it) over a
+``ReplyView``, which streams as any reply does. The view only displays: the chat screen owns the
+streams and says what each header shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message as UIMessage
+from textual.widgets import Static
+
+from app.text import display_safe
+from app.ui.widgets._reply import ReplyView
+
+if TYPE_CHECKING:
+    from app.store import Message
+
+# Columns narrower than this many cells are hard to read: below it the replies are stacked.
+# 80 columns with two models stack; 120 columns hold two side by side.
+MIN_COLUMN = 40
+
+
+class CompareHeader(Static):
+    """A column's header: its number, model and statistics; clicking it picks the column."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(classes="compare-header")
+        self.number = number
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(CompareView.Picked(self.number))
+
+
+class CompareColumn(Vertical):
+    """One model's reply in a comparison."""
+
+    def __init__(self, number: int, message: Message) -> None:
+        super().__init__(classes="compare-column")
+        self.number = number
+        self.header = CompareHeader(number)
+        self.reply = ReplyView(message, streaming=True)
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.reply
+
+    def show_stats(self, text: str) -> None:
+        """Show ``text`` (the model and its statistics) after the column's number."""
+        self.header.update(Content(display_safe(f"{self.number}  {text}")))
+
+
+class CompareView(Vertical):
+    """Columns of replies to one prompt; stacked when the width cannot give each
+    ``MIN_COLUMN`` cells. ``index``: where the replies are in the session's messages."""
+
+    class Picked(UIMessage):
+        """The user clicked column ``number``'s header (from 1)."""
+
+        def __init__(self, number: int) -> None:
+            super().__init__()
+            self.number = number
+
+    def __init__(self, messages: list[Message], *, index: int) -> None:
+        super().__init__(classes="compare")
+        self.index = index
+        self.columns = [CompareColumn(number, m) for number, m in enumerate(messages, 1)]
+
+    def compose(self) -> ComposeResult:
+        yield from self.columns
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < MIN_COLUMN * len(self.columns), "-stacked")
