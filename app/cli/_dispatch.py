@@ -29,6 +29,7 @@ sessions:
 
 pipe mode:
   hcchat -p "prompt"    or    echo "prompt" | hcchat -p
+  hcchat -p --compare M1,M2 "prompt"      every model at once, each reply under ==> M <==
 """
 
 
@@ -112,6 +113,12 @@ def _chat_parser() -> _Parser:
         action="store_true",
         help="with -p: also print the model's reasoning, to stderr",
     )
+    parser.add_argument(
+        "--compare",
+        metavar="M1,M2",
+        help="with -p: ask every model named at once; print each reply under a ==> MODEL <== "
+        "line, in this order (exit 1 if any failed)",
+    )
     parser.add_argument("prompt", nargs="*", help="the prompt, with -p")
     return parser
 
@@ -124,6 +131,10 @@ def chat_command(arguments: list[str]) -> int:
         parser.error(f"unexpected argument {args.prompt[0]!r}; a prompt needs -p/--print")
     if args.reasoning and not args.print_mode:
         parser.error("--reasoning only applies with -p/--print")
+    if args.compare is not None and not args.print_mode:
+        parser.error("--compare only applies with -p/--print (in the app: /compare M1 M2)")
+    if args.compare is not None and args.reasoning:
+        parser.error("--reasoning does not apply with --compare (each reply is printed whole)")
     if args.attach and not args.print_mode:
         parser.error("-a/--attach only applies with -p/--print (in the app: /attach PATH)")
     settings = load_settings(model=args.model, base_url=args.base_url, demo=args.demo)

@@ -114,20 +114,24 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     session = _pipe_session(args, settings, store)
     endpoint = _session_endpoint(settings, session)
     request_params = {**settings.params, **session.params}
-    listed = _listed_model(settings, endpoint, session.model)
+    compare = args.compare is not None
+    models = _compared(args.compare) if compare else [session.model]
     earlier = [a for message in session.sent_messages() for a in message.attachments]
-    refused = image_refusal(
-        session.model, listed.images if listed else None, [*earlier, *(a for a, _ in read)]
-    )
-    if refused is not None:
-        raise CommandError(f"not sent: {refused}", EXIT_ERROR)
-    context = listed.context_length if listed else None
     # a saved conversation can be compacted in the app; a new one has only the prompt
     saved = any(message.role != "system" for message in session.messages)
     compact = f"/compact in the app (hcchat --session {session.id})" if saved else None
-    too_long = overflow_message(session, context, prompt, compact=compact)
-    if too_long is not None:
-        raise CommandError(too_long, EXIT_ERROR)
+    for model in dict.fromkeys(models):
+        named = f"{model}: " if compare else ""
+        listed = _listed_model(settings, endpoint, model)
+        refused = image_refusal(
+            model, listed.images if listed else None, [*earlier, *(a for a, _ in read)]
+        )
+        if refused is not None:
+            raise CommandError(f"not sent: {named}{refused}", EXIT_ERROR)
+        context = listed.context_length if listed else None
+        too_long = overflow_message(session, context, prompt, compact=compact)
+        if too_long is not None:
+            raise CommandError(named + too_long, EXIT_ERROR)
     attachments = _keep_attachments(read, store)
     session.messages.append(
         Message(role="user", content=prompt, created=utc_now(), attachments=attachments)
@@ -138,17 +142,18 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"cannot send the session again: {error}") from None
     if not session.title:
         session.title = title_from_prompt(prompt)
-    reply = Message(
-        role="assistant",
-        content="",
-        model=session.model,
-        created=utc_now(),
-        endpoint=session.endpoint,
-    )
-    session.messages.append(reply)
     client = make_client(endpoint.base_url, endpoint.api_key, demo=settings.demo)
     client.on_retry = _retry_notice(client.max_tries)
-    exchange = _Exchange(session, store, reply, settings.secrets(), show_reasoning=args.reasoning)
+    exchange: _Exchange
+    if compare:
+        from app.cli._pipe_compare import CompareExchange
+
+        exchange = CompareExchange(session, store, models, settings.secrets())
+    else:
+        reply = Message("assistant", "", utc_now(), model=session.model, endpoint=session.endpoint)
+        session.messages.append(reply)
+        secrets = settings.secrets()
+        exchange = _Exchange(session, store, reply, secrets, show_reasoning=args.reasoning)
     asyncio.run(exchange.run(client, history, request_params))
     return exchange.report()
 
@@ -179,6 +184,12 @@ def _session_endpoint(settings: Settings, session: Session) -> Endpoint:
         return settings.endpoint_named(session.endpoint)
     except UnknownEndpoint as error:
         raise CommandError(f"session {session.id}: {error}", EXIT_USAGE) from None
+
+
+def _compared(value: str) -> list[str]:
+    from app.cli._pipe_compare import compare_models
+
+    return compare_models(value)
 
 
 def _listed_model(settings: Settings, endpoint: Endpoint, model: str) -> ModelInfo | None:
