@@ -108,7 +108,7 @@ COMMANDS: tuple[Command, ...] = (
             usage="M1 M2 [M3 M4] | on M1 M2 [M3 M4] | off",
             help="ask the last prompt again of 2-4 models at once, side by side; 'on': every "
                  "next prompt goes to them, 'off' ends that"),
-    Command("compare.pick1", "Pick 1-4", "pick(1)", "chat", "1", priority=True,
+    Command("compare.pick1", "Pick 1", "pick(1)", "chat", "1", priority=True, footer=False,
             title="Pick compared reply 1",
             help="keep compared reply 1 as the reply (in an empty prompt; the others stay "
                  "versions)"),

@@ -1,8 +1,9 @@
-"""SVG snapshots of the screens of issue 15 at 80x24 and 120x40, dark and light.
+"""SVG snapshots of the screens of issues 15 and 14 at 80x24 and 120x40, dark and light.
 
-The chat screen with math and a long code line, a stalled reply, the welcome view, help and
-settings. Times are frozen as in ``test_snapshots.py`` (UTC, fixed timestamps, a constant clock,
-cursors that do not blink). Review the SVG diff before running ``pytest --snapshot-update``.
+The chat screen with math and a long code line, a stalled reply, the welcome view, help,
+settings, and two models compared (side by side at 120x40, stacked at 80x24). Times are frozen
+as in ``test_snapshots.py`` (UTC, fixed timestamps, a constant clock, cursors that do not
+blink). Review the SVG diff before running ``pytest --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from loopback import stall
+from loopback import reply, stall
 
 from app.store import Message, Session
 from app.ui.screens import ChatScreen
 from app.ui.screens._dialogs import HelpScreen
 from app.ui.screens._settings import SettingsScreen
-from app.ui.widgets import RecentSession, WelcomeView
+from app.ui.widgets import CompareView, RecentSession, WelcomeView
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 THEMES = ["textual-dark", "textual-light"]
@@ -159,5 +160,32 @@ def test_settings(snap_compare, make_app, size, theme):
         await pilot.press("ctrl+s")
         await _until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES)
+def test_two_models_compared(snap_compare, make_app, loopback, size, theme):
+    loopback.enqueue_for(
+        "test/alpha",
+        reply("The area is **π r²**.\n\n- r is the radius\n- π is about 3.14159", chunk_size=8),
+    )
+    loopback.enqueue_for(
+        "test/beta", reply("Multiply the radius by itself, then by `pi`.", chunk_size=8)
+    )
+    app = make_app(_session("A circle's area is $\\pi r^2$."), theme=theme)
+
+    async def run_before(pilot) -> None:
+        chat = app.chat
+        chat.query_one("#prompt").insert("/compare test/alpha test/beta")
+        await pilot.press("enter")
+        await _until(
+            pilot,
+            lambda: chat.comparison is not None
+            and chat.comparison.ended
+            and not any(view.streaming for view in chat.query_one(CompareView).query("ReplyView")),
+        )
+        await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)

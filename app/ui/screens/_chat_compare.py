@@ -147,10 +147,13 @@ class CompareCommands(TreeCommands):
         return "compare: " + ", ".join(self.compare_models) if self.compare_models else None
 
     def compare_status(self) -> str | None:
-        """The status line's statistics while models are compared (the headers are redrawn)."""
+        """The status line's statistics while models are compared (the headers are redrawn),
+        then how to pick one."""
         run = self._compare
-        if run is None or run.ended:
+        if run is None:
             return None
+        if run.ended:
+            return f"1-{len(run.columns)} picks a reply"
         self.show_compare_stats()
         streaming = sum(column.builder.streaming for column in run.columns)
         return f"comparing {len(run.columns)} models · {streaming} streaming"
