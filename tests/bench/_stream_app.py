@@ -5,7 +5,9 @@ python tests/bench/_stream_app.py BASE_URL COMMAND_FD REPORT_FD   (stdin/stdout:
 The app runs with Textual's real Linux driver on the terminal it is given, so every frame is
 rendered and written, and keys typed into the terminal arrive as a user's would. For each JSON
 command (``{"id", "tokens", "rate"}``) it opens a new session, sends ``bench id=… tokens=…
-rate=…`` through ``ChatScreen.send`` and waits for the reply to finish (``{"idle": S}``
+rate=…`` through ``ChatScreen.send`` (to each of ``"models"`` at once, in compare mode, when the
+command names them: then ``columns`` reports each one's last delta) and waits for the reply to
+finish (``{"idle": S}``
 instead just waits S seconds, for keys typed into the idle app), then reports:
 
 - ``t0``: when the prompt was sent; ``t_done``: when the streaming worker ended (after the
@@ -130,9 +132,13 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
         del prompt.edit
         t_done = time.monotonic()
         return {"t0": t0, "t_done": t_done, "frames": list(frames), "edits": list(edits)}
+    models = command.get("models")
+    chat.compare_models = tuple(models or ())
     await chat.send(f"bench id={command['id']} tokens={command['tokens']} rate={command['rate']}")
     report.write(json.dumps({"event": "streaming"}) + "\n")
     report.flush()
+    if models:
+        return await _compared(app, t0, cpu0, prompt)
     worker = [w for w in app.workers if w.node is chat and w.group == "reply"][-1]
     view = chat.query(ReplyView).last()
     body_id = id(view.body)
@@ -168,6 +174,46 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
         "frame_count": final_frame + 1,
         "bytes_at_last_delta": frame_bytes[last_frame],
         "rss": rss,
+    }
+
+
+async def _compared(app: HCChatApp, t0: float, cpu0: float, prompt: PromptArea) -> dict[str, Any]:
+    """Wait for every model's reply (compare mode), then report each column's last delta."""
+    chat = app.chat
+    run = chat.comparison
+    assert run is not None
+    for worker in [w for w in app.workers if w.node is chat and w.group == "compare"]:
+        await worker.wait()
+    t_done = time.monotonic()
+    t_final_frame = await _frame_after(t_done)
+    cpu = time.process_time() - cpu0
+    columns = []
+    for column in run.view.columns:
+        body = column.reply.body
+        final = len(body.source)
+        t_last_append = next(
+            (t for t, widget, length in appends if widget == id(body) and length >= final), None
+        )
+        shown = None if t_last_append is None else _first_after(t_last_append)
+        columns.append(
+            {
+                "model": column.reply.message.model,
+                "t_last_append": t_last_append,
+                "t_last_delta_frame": shown,
+                "chars": final,
+                "error": column.reply.message.error,
+            }
+        )
+    chat.compare_models = ()
+    del prompt.edit
+    return {
+        "t0": t0,
+        "t_done": t_done,
+        "t_final_frame": t_final_frame,
+        "cpu": cpu,
+        "columns": columns,
+        "frames": list(frames),
+        "edits": list(edits),
     }
 
 

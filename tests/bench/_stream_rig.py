@@ -119,13 +119,16 @@ class Rig:
         rate: float,
         while_streaming: Callable[[], None] | None = None,
         idle: float = 0.0,
+        models: list[str] | None = None,
     ) -> dict[str, Any]:
         """One stream shown by hcchat; ``while_streaming`` runs once the prompt is sent.
 
         With ``idle``, no stream: the app just waits that many seconds (a keystroke floor).
+        With ``models``, the prompt goes to each of them at once (compare mode), and
+        ``servers`` holds the server timing of each.
         """
         run = self.new_id()
-        command = {"id": run, "tokens": tokens, "rate": rate, "idle": idle}
+        command = {"id": run, "tokens": tokens, "rate": rate, "idle": idle, "models": models}
         os.write(self._command, (json.dumps(command) + "\n").encode())
         line = self._reports.readline()
         if not line:
@@ -136,7 +139,9 @@ class Rig:
         if not line:
             raise RuntimeError("the app process died:\n" + self.screen_output()[-3000:])
         result: dict[str, Any] = json.loads(line)
-        if not idle:
+        if models:
+            result["servers"] = {model: self.timing(f"{run}@{model}") for model in models}
+        elif not idle:
             result["server"] = self.timing(run)
             result["t_last_byte"] = self.arrival_of(result["bytes_at_last_delta"])
         return result

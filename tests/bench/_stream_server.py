@@ -6,7 +6,8 @@ A chat request whose last user message is ``bench id=ID tokens=N rate=R`` is ans
 N-token Markdown reply of ``_reply_text``, one token per ``chat.completion.chunk`` event, as fast
 as the socket takes them (R=0) or at R tokens a second on a fixed schedule. The frames are built
 before the clock starts. ``GET /v1/bench/timing?id=ID`` then returns when the first and the last
-byte of that response were written (``time.monotonic()``, the same clock in every process).
+byte of that response were written (``time.monotonic()``, the same clock in every process);
+``id=ID@MODEL``, those of the response to ``MODEL`` (models compared share one id).
 Anything else is served by ``LoopbackServer`` as in the tests.
 """
 
@@ -100,7 +101,9 @@ class BenchServer(LoopbackServer):
             request.disconnected = True
             return False
         last = time.monotonic()
-        self.timings[run] = {"first": first, "last": last, "tokens": count, "rate": rate}
+        timing = {"first": first, "last": last, "tokens": count, "rate": rate}
+        self.timings[run] = timing
+        self.timings[f"{run}@{model}"] = timing  # models compared share the run's id
         return True
 
 

@@ -74,10 +74,13 @@ async def test_the_models_are_asked_at_once_and_every_column_streams(make_app, l
         # every column has text while every one of them still streams
         await wait_for(
             pilot,
-            lambda: all(c.builder.message.content for c in run.columns)
-            and all(c.builder.streaming for c in run.columns),
+            lambda: (
+                all(c.builder.message.content for c in run.columns)
+                and all(c.builder.streaming for c in run.columns)
+            ),
         )
         await compared(pilot)
+        assert not compare_view(app).has_class("-stacked")  # three fit side by side at 120
         views = compare_view(app).query(ReplyView)
         assert [view.message.model for view in views] == [A, B, C]
         for view, model in zip(views, (A, B, C), strict=True):
@@ -102,7 +105,7 @@ async def test_the_models_are_asked_at_once_and_every_column_streams(make_app, l
 async def test_a_failing_model_shows_in_its_column_and_does_not_stop_the_others(
     settings, loopback, store
 ):
-    loopback.enqueue_for(A, reply("slow and steady " * 10, chunk_size=4, delay=0.02))
+    loopback.enqueue_for(A, reply("slow and steady " * 10, chunk_size=4, delay=0.05))
     loopback.enqueue_for(B, error(500, '{"error": {"message": "upstream exploded"}}'))
     loopback.enqueue_for(C, drop([chunk("half a rep", model=C)]))
     # no retry of the 500: it is the failure to show
@@ -143,8 +146,10 @@ async def test_a_stalled_model_does_not_hold_the_others_and_escape_cancels_it(
         run = chat(app).comparison
         await wait_for(
             pilot,
-            lambda: not run.columns[0].builder.streaming
-            and run.columns[1].builder.message.content == "I am thinking",
+            lambda: (
+                not run.columns[0].builder.streaming
+                and run.columns[1].builder.message.content == "I am thinking"
+            ),
         )
         first = compare_view(app).query(ReplyView).first()
         await wait_for(pilot, lambda: not first.streaming)
@@ -200,10 +205,9 @@ async def test_the_file_is_checkpointed_with_every_column_while_they_stream(
         def both_saved() -> bool:
             last = tomllib.loads(path.read_text("utf-8"))["messages"][-1]
             texts = {v["model"]: v for v in [last, *last.get("alternatives", [])]}
-            return (
-                texts.get(A, {}).get("content") == "alpha so far"
-                and texts.get(B, {}).get("content", "").startswith("beta so far")
-            )
+            return texts.get(A, {}).get("content") == "alpha so far" and texts.get(B, {}).get(
+                "content", ""
+            ).startswith("beta so far")
 
         await wait_for(pilot, both_saved)
         # what kill -9 would leave: both replies, each marked as still streaming

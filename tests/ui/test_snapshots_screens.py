@@ -182,9 +182,13 @@ def test_two_models_compared(snap_compare, make_app, loopback, size, theme):
         await pilot.press("enter")
         await _until(
             pilot,
-            lambda: chat.comparison is not None
-            and chat.comparison.ended
-            and not any(view.streaming for view in chat.query_one(CompareView).query("ReplyView")),
+            lambda: (
+                chat.comparison is not None
+                and chat.comparison.ended
+                and not any(
+                    view.streaming for view in chat.query_one(CompareView).query("ReplyView")
+                )
+            ),
         )
         await pilot.pause(0.3)
 

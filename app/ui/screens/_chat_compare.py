@@ -274,8 +274,18 @@ class CompareCommands(TreeCommands):
     ) -> None:
         await self.feed(active, history, model, params)
 
+    async def column_finished(self, active: Streaming) -> None:
+        """A column's stream is over: show the end of its reply, then settle it."""
+        active.builder.end()
+        try:
+            if active.view.is_attached:
+                await active.view.finish()  # on screen first: the save can wait for it
+        finally:
+            self.column_ended(active)
+
     def column_ended(self, active: Streaming) -> None:
-        """A column's stream is over; when it is the last, save the session and say what's next."""
+        """A column's reply is settled; when it is the last, save the session and say what's
+        next."""
         run = active.compare
         assert run is not None
         active.builder.end()

@@ -22,9 +22,11 @@ from app.ui.widgets._reply import ReplyView
 if TYPE_CHECKING:
     from app.store import Message
 
-# Columns narrower than this many cells are hard to read: below it the replies are stacked.
-# 80 columns with two models stack; 120 columns hold two side by side.
-MIN_COLUMN = 40
+# Columns narrower than this many cells (about 35 characters of text) are hard to read: below
+# it the replies are stacked. Between two columns is a gutter of one cell. A terminal of 120
+# columns holds three side by side (the conversation leaves 116 cells); one of 80 stacks two.
+MIN_COLUMN = 38
+GUTTER = 1
 
 
 class CompareHeader(Static):
@@ -59,7 +61,8 @@ class CompareColumn(Vertical):
 
 class CompareView(Vertical):
     """Columns of replies to one prompt; stacked when the width cannot give each
-    ``MIN_COLUMN`` cells. ``index``: where the replies are in the session's messages."""
+    ``MIN_COLUMN`` cells and a gutter. ``index``: where the replies are in the session's
+    messages."""
 
     class Picked(UIMessage):
         """The user clicked column ``number``'s header (from 1)."""
@@ -77,4 +80,5 @@ class CompareView(Vertical):
         yield from self.columns
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < MIN_COLUMN * len(self.columns), "-stacked")
+        count = len(self.columns)
+        self.set_class(event.size.width < count * MIN_COLUMN + (count - 1) * GUTTER, "-stacked")
