@@ -353,3 +353,47 @@ async def test_columns_stack_when_the_terminal_is_narrow(make_app, loopback):
         await wait_for(pilot, lambda: not view.has_class("-stacked"))
         await pilot.pause()
         assert second.region.x > first.region.x and second.region.y == first.region.y
+
+
+async def test_the_palette_command_asks_for_the_models(make_app, loopback):
+    from textual.widgets import Input
+
+    from app.ui.screens import TextPromptScreen
+
+    loopback.enqueue_for(A, reply("alpha answer"))
+    loopback.enqueue_for(B, reply("beta answer"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send_and_wait(pilot, "hello")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for key in "compare models":
+            await pilot.press(key if key != " " else "space")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPromptScreen))
+        answer = app.screen.query_one(Input)
+        assert answer.value == "test/model-a"
+        answer.value = f"{A} {B}"
+        await pilot.press("enter")
+        await compared(pilot)
+        assert [r.model for r in chat(app).comparison.replies] == [A, B]
+
+
+async def test_a_new_session_leaves_the_comparison_with_its_first_reply(make_app, loopback, store):
+    loopback.enqueue_for(A, reply("alpha answer"))
+    loopback.enqueue_for(B, reply("beta answer"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send_and_wait(pilot, "hello")
+        session_id = chat(app).session.id
+        await type_command(pilot, f"/compare {A} {B}")
+        await compared(pilot)
+        await type_command(pilot, "/new")
+        await wait_for(pilot, lambda: chat(app).session.id != session_id)
+        assert chat(app).comparison is None and not chat(app).query(CompareView)
+        await pilot.press("1")
+        await pilot.pause()
+        assert chat(app).query_one("#prompt").text == "1"  # no comparison: a digit is text
+    last = saved(store, session_id)["messages"][-1]
+    assert (last["model"], last["content"]) == (A, "alpha answer")

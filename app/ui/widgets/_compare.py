@@ -14,7 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as UIMessage
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from app.text import display_safe
 from app.ui.widgets._reply import ReplyView
@@ -29,12 +30,21 @@ MIN_COLUMN = 38
 GUTTER = 1
 
 
-class CompareHeader(Static):
-    """A column's header: its number, model and statistics; clicking it picks the column."""
+class CompareHeader(Widget):
+    """A column's header: its number, model and statistics; clicking it picks the column.
+
+    One row whatever it says, as the status line: the statistics change four times a second
+    while the replies stream, and a change repaints it without laying the screen out again.
+    """
+
+    text: reactive[str] = reactive("")
 
     def __init__(self, number: int) -> None:
         super().__init__(classes="compare-header")
         self.number = number
+
+    def render(self) -> Content:
+        return Content(display_safe(f"{self.number}  {self.text}"))
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
@@ -56,7 +66,7 @@ class CompareColumn(Vertical):
 
     def show_stats(self, text: str) -> None:
         """Show ``text`` (the model and its statistics) after the column's number."""
-        self.header.update(Content(display_safe(f"{self.number}  {text}")))
+        self.header.text = text
 
 
 class CompareView(Vertical):
