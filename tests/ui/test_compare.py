@@ -63,7 +63,8 @@ def events(text: str) -> list[str]:
 async def test_the_models_are_asked_at_once_and_every_column_streams(make_app, loopback, store):
     for model in (A, B, C):
         loopback.enqueue_for(
-            model, reply(f"{model} says " + "word " * 40, chunk_size=5, delay=0.02, first_delay=0.3)
+            model,
+            reply(f"{model} says " + "word " * 300, chunk_size=25, delay=0.02, first_delay=0.3),
         )
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -80,7 +81,9 @@ async def test_the_models_are_asked_at_once_and_every_column_streams(make_app, l
             ),
         )
         await compared(pilot)
-        assert not compare_view(app).has_class("-stacked")  # three fit side by side at 120
+        # three fit side by side at 120, also once the replies overflow (a scroll bar)
+        assert chat(app).query_one("#conversation").show_vertical_scrollbar
+        assert not compare_view(app).has_class("-stacked")
         views = compare_view(app).query(ReplyView)
         assert [view.message.model for view in views] == [A, B, C]
         for view, model in zip(views, (A, B, C), strict=True):

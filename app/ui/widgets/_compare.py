@@ -90,5 +90,11 @@ class CompareView(Vertical):
         yield from self.columns
 
     def on_resize(self, event: events.Resize) -> None:
+        width = event.size.width
+        parent = self.parent
+        if isinstance(parent, Widget) and parent.show_vertical_scrollbar:
+            # the same layout with or without the scroll bar: replies growing past the screen
+            # must not switch the columns to a stack half way
+            width += parent.scrollbar_size_vertical
         count = len(self.columns)
-        self.set_class(event.size.width < count * MIN_COLUMN + (count - 1) * GUTTER, "-stacked")
+        self.set_class(width < count * MIN_COLUMN + (count - 1) * GUTTER, "-stacked")
