@@ -400,3 +400,31 @@ async def test_a_new_session_leaves_the_comparison_with_its_first_reply(make_app
         assert chat(app).query_one("#prompt").text == "1"  # no comparison: a digit is text
     last = saved(store, session_id)["messages"][-1]
     assert (last["model"], last["content"]) == (A, "alpha answer")
+
+
+async def test_a_model_of_another_endpoint_is_asked_there_and_keeps_its_endpoint(
+    make_app, loopback, other_loopback, store
+):
+    from types import MappingProxyType
+
+    from app.endpoints import Endpoint
+
+    key = "sk-or-v1-compareendpointsecret0123456"
+    endpoints = MappingProxyType({"b": Endpoint("b", other_loopback.base_url, key)})
+    loopback.enqueue_for(A, reply("alpha here"))
+    other_loopback.enqueue_for(B, reply("beta over there"))
+    app = make_app(endpoints=endpoints)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send_and_wait(pilot, "hello")
+        await type_command(pilot, f"/compare {A} b::{B}")
+        await compared(pilot)
+        headers = [h.render().plain for h in compare_view(app).query(CompareHeader)]
+        assert headers[1].startswith(f"2  {B} @ b")
+        session_id = chat(app).session.id
+    assert [r.model for r in chat_requests(other_loopback)] == [B]
+    assert other_loopback.requests[0].headers["authorization"] == f"Bearer {key}"
+    assert all(r.model != B for r in chat_requests(loopback))
+    last = saved(store, session_id)["messages"][-1]
+    versions = {v["model"]: v for v in [last, *last["alternatives"]]}
+    assert "endpoint" not in versions[A] and versions[B]["endpoint"] == "b"
+    assert versions[B]["content"] == "beta over there"

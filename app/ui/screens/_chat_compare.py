@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 
+from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, split_choice
 from app.store import (
     CANCELLED,
     Checkpoints,
@@ -34,6 +35,8 @@ from app.usage import format_cost
 
 if TYPE_CHECKING:
     from textual.timer import Timer
+
+    from app.api import ChatClient
 
 # At most this many models at once: the keys 1..4 pick among them.
 MAX_MODELS = 4
@@ -89,6 +92,8 @@ def column_stats(builder: ReplyBuilder) -> str:
     model = one_line(message.model or "unknown model", 50)
     if message.served_model:
         model = f"{model} → {one_line(message.served_model, 40)}"
+    if message.endpoint:
+        model = f"{model} @ {one_line(message.endpoint, 30)}"
     parts = [model]
     if builder.streaming:
         if builder.first_token is None:
@@ -132,6 +137,7 @@ class CompareCommands(TreeCommands):
         async def feed(
             self,
             active: Streaming,
+            client: ChatClient,
             history: list[dict[str, object]],
             model: str,
             params: dict[str, float | int | str],
@@ -146,17 +152,17 @@ class CompareCommands(TreeCommands):
         """What the status line shows in compare mode, e.g. ``compare: a, b``."""
         return "compare: " + ", ".join(self.compare_models) if self.compare_models else None
 
-    def compare_status(self) -> str | None:
+    def compare_status(self) -> list[str]:
         """The status line's statistics while models are compared (the headers are redrawn),
-        then how to pick one."""
+        then how to pick one; none without a comparison."""
         run = self._compare
         if run is None:
-            return None
+            return []
         if run.ended:
-            return f"1-{len(run.columns)} picks a reply"
+            return [f"1-{len(run.columns)} picks a reply"]
         self.show_compare_stats()
         streaming = sum(column.builder.streaming for column in run.columns)
-        return f"comparing {len(run.columns)} models · {streaming} streaming"
+        return [f"comparing {len(run.columns)} models · {streaming} streaming"]
 
     # ----------------------------------------------------------------- commands
 
@@ -238,11 +244,19 @@ class CompareCommands(TreeCommands):
                 return
         try:
             history = session.api_messages(self.hcchat.store.attachment_data)
-        except AttachmentError as error:
-            self.notify(f"Not sent: {error}.", severity="error", markup=False)
+            # ENDPOINT::MODEL asks a model of another endpoint than the session's
+            chosen = [split_choice(model) for model in models]
+            names = [name or session.endpoint or DEFAULT_ENDPOINT for name, _ in chosen]
+            clients = [self.hcchat.client_for(name) for name in names]
+        except (AttachmentError, UnknownEndpoint) as error:
+            self.notify(f"Not sent: {str(error).rstrip('.')}.", severity="error", markup=False)
             return
         now = utc_now()
-        replies = [Message("assistant", "", created=now, model=model) for model in models]
+        endpoints = [None if name == DEFAULT_ENDPOINT else name for name in names]
+        replies = [
+            Message("assistant", "", now, model=model, endpoint=endpoint)
+            for (_, model), endpoint in zip(chosen, endpoints, strict=True)
+        ]
         builders = [ReplyBuilder(reply, clock=self.clock) for reply in replies]
         session.messages.append(adopt_compare(replies, earlier or []))
         index = len(session.messages) - 1
@@ -260,19 +274,10 @@ class CompareCommands(TreeCommands):
         self.streaming = True
         self.show_compare_stats()
         params = dict(session.params)
-        for active in run.columns:
+        for active, client in zip(run.columns, clients, strict=True):
             model = active.builder.message.model or session.model
-            self._stream_column(active, history, model, params)
-
-    @work(group="compare", exit_on_error=False)
-    async def _stream_column(
-        self,
-        active: Streaming,
-        history: list[dict[str, object]],
-        model: str,
-        params: dict[str, float | int | str],
-    ) -> None:
-        await self.feed(active, history, model, params)
+            feeding = self.feed(active, client, history, model, params)
+            self.run_worker(feeding, group="compare", exit_on_error=False)
 
     async def column_finished(self, active: Streaming) -> None:
         """A column's stream is over: show the end of its reply, then settle it."""
