@@ -114,8 +114,11 @@ def pipe_mode(args: argparse.Namespace, settings: Settings) -> int:
     session = _pipe_session(args, settings, store)
     endpoint = _session_endpoint(settings, session)
     request_params = {**settings.params, **session.params}
-    compare = args.compare is not None
-    models = _compared(args.compare) if compare else [session.model]
+    models, compare = [session.model], args.compare is not None
+    if compare:
+        from app.cli._pipe_compare import compare_models
+
+        models = compare_models(args.compare)
     earlier = [a for message in session.sent_messages() for a in message.attachments]
     # a saved conversation can be compacted in the app; a new one has only the prompt
     saved = any(message.role != "system" for message in session.messages)
@@ -184,12 +187,6 @@ def _session_endpoint(settings: Settings, session: Session) -> Endpoint:
         return settings.endpoint_named(session.endpoint)
     except UnknownEndpoint as error:
         raise CommandError(f"session {session.id}: {error}", EXIT_USAGE) from None
-
-
-def _compared(value: str) -> list[str]:
-    from app.cli._pipe_compare import compare_models
-
-    return compare_models(value)
 
 
 def _listed_model(settings: Settings, endpoint: Endpoint, model: str) -> ModelInfo | None:
