@@ -31,12 +31,12 @@ async def test_todays_spend_over_every_session_is_shown_and_warned(make_app, sto
         status = chat(app).query_one(StatusLine)
         await wait_for(pilot, lambda: "today" in status.text)
         assert "⚠ today $0.000800 of $0.000850 (nearing budget)" in status.text
-        assert any("nearing budget" in n for n in notifications(app))
+        await wait_for(pilot, lambda: any("nearing budget" in n for n in notifications(app)))
         loopback.enqueue(fixture("openrouter-cost-stream.txt", folder=HANDWRITTEN))
         await send_and_wait(pilot, "one more")
         await wait_for(pilot, lambda: "over budget" in status.text)
         assert "today $0.000855 of $0.000850" in status.text
-        assert any("over budget" in n for n in notifications(app))
+        await wait_for(pilot, lambda: any("over budget" in n for n in notifications(app)))
 
 
 async def test_no_budget_no_spend_line(make_app, store):

@@ -118,6 +118,9 @@ async def _model_picker_shown(pilot) -> None:
     app = pilot.app
     await pilot.press("ctrl+l")
     await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker) and bool(app.screen.models))
+    # the list tells the context meter behind the dialog the model's context: wait for it too
+    status = app.chat.query_one(StatusLine)
+    await wait_for(pilot, lambda: "ctx" in status.text)
     await pilot.pause()
 
 

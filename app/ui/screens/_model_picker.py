@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -66,6 +67,8 @@ class ModelPicker(ModalScreen[str | None]):
         app = cast("HCChatApp", self.app)
         self.groups = await app.endpoints.load_all()
         self.models = [model for group in self.groups for model in group.models]
+        with suppress(LookupError):  # the context meter behind the dialog knows the model now
+            app.chat.update_status()
         current = one_line(choice_text(self.endpoint, self.current), 80)
         if len(self.groups) == 1:
             note = self.groups[0].note or f"{len(self.models)} models · current: {current}"
