@@ -119,7 +119,7 @@ def tomllib_result(text: str) -> Any:
         return FAILED
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(sessions())
 def test_a_saved_session_reads_as_tomllib_reads_it(session: Session) -> None:
     text = session_to_toml(session)
@@ -188,7 +188,7 @@ EDITS = [
 ]
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     sessions(),
     st.lists(
@@ -272,7 +272,7 @@ def outcome(read: Any, item: object) -> Any:
         return ("error", error.reason)
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(tables | values)
 def test_the_quick_message_check_agrees_with_the_careful_one(item: object) -> None:
     assert outcome(_message, item) == outcome(_checked_message, item)
@@ -280,7 +280,7 @@ def test_the_quick_message_check_agrees_with_the_careful_one(item: object) -> No
 
 # generating trees is slow on a loaded machine; what matters is that they are checked
 @settings(
-    max_examples=100, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 @given(branched_sessions())
 def test_a_saved_tree_of_branches_reads_as_tomllib_reads_it(session: Session) -> None:

@@ -57,7 +57,7 @@ def a_session(number: int, title: str = "a chat") -> Session:
     return session
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(sessions() | branched_sessions())
 def test_the_summary_says_what_reading_the_whole_file_says(session: Session) -> None:
     session.params = {}  # hcchat checks parameters when they are set, and writes only those
