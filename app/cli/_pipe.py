@@ -352,37 +352,22 @@ class _Exchange:
 
     def _take(self, event: StreamEvent) -> None:
         """Feed ``event`` to the builder and print what it adds."""
-        builder = self.builder
+        shown = isinstance(event, ReasoningDelta) and (
+            self._show_reasoning and not self.builder.message.content
+        )
+        feed_reply(self.builder, event)
         if isinstance(event, ContentDelta):
-            builder.add_content(event.text)
             if self._wrote_reasoning:
                 _write(sys.stderr, "\n")
                 self._wrote_reasoning = False
             _write(sys.stdout, display_safe(event.text))
-        elif isinstance(event, ReasoningDelta):
-            shown = self._show_reasoning and not builder.message.content
-            builder.add_reasoning(event.text)
-            if shown:
-                _write(sys.stderr, display_safe(event.text))
-                self._wrote_reasoning = True
+        elif isinstance(event, ReasoningDelta) and shown:
+            _write(sys.stderr, display_safe(event.text))
+            self._wrote_reasoning = True
         elif isinstance(event, ContentWasReasoning):
             # already printed, but saved as what it was: reasoning, never sent back
-            builder.content_was_reasoning()
             _write(sys.stdout, "\n\n")
-        elif isinstance(event, ToolCallDelta):  # printed whole at the end: it comes in pieces
-            builder.add_tool_call(
-                event.index,
-                id=event.id,
-                type=event.type,
-                name=event.name,
-                arguments=event.arguments,
-            )
-        elif isinstance(event, Usage):
-            builder.usage(event.as_dict(), event.cost_details)
-        elif isinstance(event, ServedModel):
-            builder.served_model(event.model)
-        elif isinstance(event, Finish):
-            builder.finish(event.reason)
+        # tool calls are printed whole at the end (_end_output): they come in pieces
 
     def _end_output(self) -> None:
         """End the printed reply (and any reasoning) with a newline."""
@@ -392,11 +377,7 @@ class _Exchange:
             text = self.builder.message.content
             if text and not text.endswith("\n"):
                 _write(sys.stdout, "\n")
-            calls = self.builder.message.tool_calls
-            if calls:
-                *lines, note = tool_call_lines(calls)
-                _write(sys.stdout, "".join(display_safe(line) + "\n" for line in lines))
-                _write(sys.stderr, note + "\n")
+            write_tool_calls(self.builder.message)
         except (OSError, ValueError):  # the reader or the terminal is gone
             silence_stdout()
 
@@ -482,3 +463,31 @@ def _write(stream: TextIO, text: str) -> None:
     """Write and flush at once, so streamed text shows as it arrives."""
     stream.write(text)
     stream.flush()
+
+
+def feed_reply(builder: ReplyBuilder, event: StreamEvent) -> None:
+    """Put one stream event into the reply (what pipe mode prints of it is the caller's)."""
+    if isinstance(event, ContentDelta):
+        builder.add_content(event.text)
+    elif isinstance(event, ReasoningDelta):
+        builder.add_reasoning(event.text)
+    elif isinstance(event, ContentWasReasoning):
+        builder.content_was_reasoning()
+    elif isinstance(event, ToolCallDelta):
+        builder.add_tool_call(
+            event.index, id=event.id, type=event.type, name=event.name, arguments=event.arguments
+        )
+    elif isinstance(event, Usage):
+        builder.usage(event.as_dict(), event.cost_details)
+    elif isinstance(event, ServedModel):
+        builder.served_model(event.model)
+    elif isinstance(event, Finish):
+        builder.finish(event.reason)
+
+
+def write_tool_calls(message: Message) -> None:
+    """Print ``message``'s tool calls (on stdout) and that hcchat ran none (on stderr)."""
+    if message.tool_calls:
+        *lines, note = tool_call_lines(message.tool_calls)
+        _write(sys.stdout, "".join(display_safe(line) + "\n" for line in lines))
+        _write(sys.stderr, note + "\n")

@@ -20,17 +20,18 @@ from typing import Any
 from app.api import (
     APIError,
     ChatClient,
-    ContentDelta,
-    ContentWasReasoning,
-    Finish,
-    ReasoningDelta,
-    ServedModel,
-    StreamEvent,
-    Usage,
     redact,
 )
 from app.cli._errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CommandError, silence_stdout
-from app.cli._pipe import _CANNOT_SHOW, _CTRL_C, _OUTPUT_CLOSED, _Exchange, _release_stops, _Stop
+from app.cli._pipe import (
+    _CANNOT_SHOW,
+    _CTRL_C,
+    _OUTPUT_CLOSED,
+    _Exchange,
+    _Stop,
+    feed_reply,
+    write_tool_calls,
+)
 from app.store import (
     Checkpoints,
     Message,
@@ -77,24 +78,16 @@ class CompareExchange(_Exchange):
         self._checkpoints = Checkpoints()
         self._cut_short = False  # stopped, or the output failed: no failure listed per model
 
-    async def run(
+    async def _stream_or_fail(
         self,
+        task: asyncio.Task[Any],
         client: ChatClient,
         history: Sequence[Mapping[str, object]],
         params: Mapping[str, float | int | str],
     ) -> None:
-        """Save the prompt, stream every reply, then save them however the streams ended."""
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        caught = self._catch_stops(loop, task)
-        try:
-            self._save()  # before the requests go out
-            async with client:
-                await self._stream_all(task, client, history, params)
-            self._settle_all()
-        finally:
-            _release_stops(loop, caught)
+        """Stream every reply; however they stop, record why on each builder."""
+        async with client:
+            await self._stream_all(task, client, history, params)
 
     async def _stream_all(
         self,
@@ -136,7 +129,7 @@ class CompareExchange(_Exchange):
         try:
             async with aclosing(client.stream_chat(model, history, params)) as events:
                 async for event in events:
-                    _feed(builder, event)
+                    feed_reply(builder, event)
                     if self._checkpoints.due(self._group):
                         self._checkpoints.saving(self._group, self._save)
         except APIError as failure:
@@ -170,9 +163,10 @@ class CompareExchange(_Exchange):
             out.write(("\n" if number else "") + header_line(message.model or "") + "\n")
         text = display_safe(message.content)
         out.write(text + ("" if not text or text.endswith("\n") else "\n"))
+        write_tool_calls(message)
         out.flush()
 
-    def _settle_all(self) -> None:
+    def _settle(self) -> None:
         """End every reply, name each that failed, and save; a failed save is the line to report."""
         for builder in self.builders:
             message = builder.end()
@@ -184,19 +178,3 @@ class CompareExchange(_Exchange):
             self._said = f"the replies could not be saved: {self._unsaved}"
             if self.code == EXIT_OK:
                 self.code = EXIT_ERROR
-
-
-def _feed(builder: ReplyBuilder, event: StreamEvent) -> None:
-    """Put one event into the reply (nothing is printed until the reply is whole)."""
-    if isinstance(event, ContentDelta):
-        builder.add_content(event.text)
-    elif isinstance(event, ReasoningDelta):
-        builder.add_reasoning(event.text)
-    elif isinstance(event, ContentWasReasoning):
-        builder.content_was_reasoning()
-    elif isinstance(event, Usage):
-        builder.usage(event.as_dict(), event.cost_details)
-    elif isinstance(event, ServedModel):
-        builder.served_model(event.model)
-    elif isinstance(event, Finish):
-        builder.finish(event.reason)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import SECRET
-from loopback import LoopbackServer, chunk, drop, error, reply, stall
+from loopback import HANDWRITTEN, LoopbackServer, chunk, drop, error, fixture, reply, stall
 
 from app.cli import main
 from app.store import STREAMING, SessionStore, SessionSummary
@@ -161,3 +161,23 @@ def test_no_session_file_holds_the_key(loopback: LoopbackServer, store: SessionS
     [summary] = store.list()
     assert isinstance(summary, SessionSummary)
     assert SECRET not in Path(summary.path).read_text("utf-8")
+
+
+def test_a_compared_model_that_asks_for_a_tool_has_its_call_printed_and_saved(
+    capsys: pytest.CaptureFixture[str], loopback: LoopbackServer, store: SessionStore
+) -> None:
+    loopback.enqueue_for(A, reply("alpha's answer"))
+    loopback.enqueue_for(B, fixture("litellm-tool-stream.txt", folder=HANDWRITTEN, delay=0.001))
+
+    assert run(loopback, "--compare", f"{A},{B}", "weather in Paris?") == 0
+
+    out, err = capsys.readouterr()
+    assert out == (
+        f"==> {A} <==\nalpha's answer\n\n==> {B} <==\n"
+        '⚙ tool call: get_weather {"city": "Paris", "unit": "celsius"}\n'
+    )
+    assert "hcchat does not run tools" in err and "empty reply" not in err
+    _, first = saved_messages(store)
+    [beta] = first["alternatives"]
+    assert beta["finish_reason"] == "tool_calls"
+    assert [call["function"]["name"] for call in beta["tool_calls"]] == ["get_weather"]
