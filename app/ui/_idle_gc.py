@@ -8,6 +8,9 @@ collections were the slowest presses. So:
 * what exists once the first screen is drawn (modules, classes, the stylesheet, the session) is
   frozen (``gc.freeze``): the automatic collections made while the user scrolls or a reply
   streams walk only what was made since, and are short;
+* while a reply streams, what survived since the last tick is frozen too: the replies keep
+  what they lay out, so with three streaming at once (``/compare``) a full collection still came
+  every few seconds and walked them all (270-290 ms, where a key waited);
 * once the user has done nothing for ``IDLE_AFTER`` seconds and no reply is streaming, and the
   collector has run its older generations ``DUE_AFTER`` times since, everything is unfrozen,
   collected in full and frozen again. So a cycle that became garbage among frozen objects (a
@@ -60,8 +63,14 @@ class IdleCollector:
         self._last_input = self._clock()
 
     def tick(self, *, busy: bool) -> bool:
-        """Collect in full if the user is idle and one is due; True if it did."""
-        if busy or self._older < DUE_AFTER or self._clock() - self._last_input < IDLE_AFTER:
+        """Collect in full if the user is idle and one is due; True if it did.
+
+        ``busy``: a reply is streaming; what exists now is frozen (see the module's notes).
+        """
+        if busy:
+            gc.freeze()
+            return False
+        if self._older < DUE_AFTER or self._clock() - self._last_input < IDLE_AFTER:
             return False
         gc.unfreeze()
         gc.collect()

@@ -20,6 +20,11 @@ instead just waits S seconds, for keys typed into the idle app), then reports:
   ``frames``: the times of every frame written, for latency to screen.
 
 All times are ``time.monotonic()``, one clock for every process of the machine.
+
+``BENCH_PROFILE=FILE`` appends a pyinstrument profile of each run to FILE; ``BENCH_STALLS=FILE``
+appends where the event loop stalled in each run (``_stalls.py``): the stacks sampled while it
+was stuck, the long garbage collections, how long flushes and layouts took, and which widgets
+asked for layouts.
 """
 
 from __future__ import annotations
@@ -241,6 +246,18 @@ async def main() -> None:
         report.write(json.dumps({"event": "ready"}) + "\n")
         report.flush()
         profile_to = os.environ.get("BENCH_PROFILE")  # a pyinstrument profile of each run
+        stalls_to = os.environ.get("BENCH_STALLS")  # where the loop stalls, in each run
+        tracer = None
+        if stalls_to:
+            from _stalls import StallTracer
+            from textual.screen import Screen
+
+            tracer = StallTracer()
+            tracer.time_calls(ReplyView, "_flush_pending")
+            tracer.time_calls(Screen, "_refresh_layout")
+            tracer.time_calls(MarkdownBody, "write")
+            tracer.count_layouts()
+            tracer.start(asyncio.get_running_loop())
         while True:
             line = await asyncio.to_thread(commands.readline)
             if not line:
@@ -250,7 +267,12 @@ async def main() -> None:
 
                 profiler = Profiler(interval=0.001, async_mode="disabled")
                 profiler.start()
-            result = await run(app, json.loads(line), report)
+            command = json.loads(line)
+            result = await run(app, command, report)
+            if tracer is not None:
+                with open(stalls_to, "a") as out:
+                    label = f"{command.get('models') or 'one model'} {command.get('tokens')}"
+                    tracer.report(out, label)
             if profile_to:
                 profiler.stop()
                 with open(profile_to, "a") as out:

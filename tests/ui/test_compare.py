@@ -428,3 +428,44 @@ async def test_a_model_of_another_endpoint_is_asked_there_and_keeps_its_endpoint
     versions = {v["model"]: v for v in [last, *last["alternatives"]]}
     assert "endpoint" not in versions[A] and versions[B]["endpoint"] == "b"
     assert versions[B]["content"] == "beta over there"
+
+
+async def test_columns_lay_their_text_out_once_a_width_not_once_a_frame(
+    make_app, loopback, monkeypatch
+):
+    # Three columns of 1fr in 116 cells: Textual measured a column's text at one width and drew
+    # it at one cell less, and a chunk kept one width, so every frame (any column's) laid every
+    # chunk on screen out again. Now the columns have whole widths, and a chunk keeps two.
+    from app.ui.markdown import _chunk
+
+    layouts: dict[int, list[str]] = {}
+    real = _chunk.layout_markdown
+
+    def recording(text: str, width: int, **options: Any) -> Any:
+        cache = options.get("cache")
+        layouts.setdefault(id(cache), []).append(text)
+        return real(text, width, **options)
+
+    monkeypatch.setattr(_chunk, "layout_markdown", recording)
+    text = "A paragraph of words that wrap. " * 40 + "\n\n```python\n" + "x = 1\n" * 30 + "```\n"
+    for model in (A, B, C):
+        loopback.enqueue_for(model, reply(text, chunk_size=10, delay=0.02))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send_and_wait(pilot, "hello")
+        await type_command(pilot, f"/compare {A} {B} {C}")
+        await compared(pilot)
+        view = compare_view(app)
+        assert not view.has_class("-stacked")
+        sizes = [column.size.width for column in view.columns]
+        assert sum(sizes) == view.size.width and max(sizes) - min(sizes) <= 1
+        assert layouts
+        for texts in layouts.values():
+            # at most once for each of two widths, for each text the chunk showed
+            assert len(texts) <= 2 * len(set(texts)) + 1
+        # and a layout of the whole screen lays nothing out again
+        layouts.clear()
+        for _ in range(3):
+            chat(app).refresh(layout=True)
+            await pilot.pause()
+        assert not layouts

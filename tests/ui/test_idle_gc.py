@@ -92,3 +92,20 @@ async def test_the_app_collects_when_idle_and_restores_the_collector_on_exit(set
         _make_due()
         await wait_for(pilot, lambda: collector.collections == 1)
     assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+
+
+def test_what_a_stream_leaves_is_frozen_and_its_garbage_freed_when_idle(collector):
+    idle, clock = collector
+    frozen = gc.get_freeze_count()
+    first, second = _Node(), _Node()
+    first.other, second.other = second, first
+    alive = weakref.ref(first)
+    assert not idle.tick(busy=True)  # a reply streams: what survived is frozen, not collected
+    assert gc.get_freeze_count() > frozen
+    del first, second
+    _make_due()
+    gc.collect(2)  # even a full automatic collection does not walk it now
+    assert alive() is not None
+    clock.now += IDLE_AFTER * 2
+    assert idle.tick(busy=False)
+    assert alive() is None

@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Literal
 
 from rich.cells import cell_len, get_character_cell_size
-from textual.content import Content
+from textual.content import Content, Span
 
 from app.ui.markdown._parse import MAX_TABLE_COLUMNS, Block, inline_content
 
@@ -33,10 +33,12 @@ TABLE_TOP = ("┌", "┬", "┐")
 TABLE_RULE = ("├", "┼", "┤")
 TABLE_BOTTOM = ("└", "┴", "┘")
 TABLE_EDGE = "│"
-# While a code block grows in a stream, it is highlighted in full at most this often; the lines
-# that come in between are highlighted on their own (highlighting the whole block on every
-# append was most of what an append cost).
+# While a code block grows in a stream, a full pass over it starts at most this often, and
+# is made in slices of SLICE seconds, one on each append; the lines that come in between are
+# highlighted on their own. Highlighting the whole block on every append was most of what an
+# append cost, and a full pass over a 200-line block took 70 ms: a key pressed meanwhile waited.
 HIGHLIGHT_EVERY = 0.25
+SLICE = 0.004
 # The mark at the start of a row that carries on a code line too long for the block, and the
 # one at the right edge of a line cut instead (see ``fence_lines``).
 WRAP_MARK = "↪ "
@@ -81,44 +83,126 @@ def _highlight_theme(theme: CodeTheme) -> type[HighlightTheme]:
 
 def highlight_lines(code: str, language: str, theme: CodeTheme = "textual") -> list[Content]:
     """``code`` highlighted as Textual's Markdown highlights a code block, one Content a line."""
-    from textual.highlight import highlight
+    highlighting = Highlighting(code, language, theme)
+    highlighting.advance(float("inf"))
+    assert highlighting.lines is not None
+    return highlighting.lines
 
-    content = highlight(code, language=language or None, theme=_highlight_theme(theme))
-    return content.split("\n", allow_blank=True)
+
+class Highlighting:
+    """``code`` highlighted as ``textual.highlight.highlight`` does it, a slice at a time.
+
+    ``advance`` lexes for about as long as it is given; ``lines`` is the result once done. A
+    200-line block took 70 ms in one go: while it streams, it is highlighted in slices between
+    appends, so that no key waits for all of it.
+    """
+
+    def __init__(self, code: str, language: str, theme: CodeTheme) -> None:
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+        from textual.highlight import guess_language
+
+        self.code = code
+        self.language = language
+        self.theme = theme
+        self.lines: list[Content] | None = None
+        self._text = "\n".join(code.splitlines())
+        name = language or guess_language(code, None)
+        try:
+            lexer = get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=8)
+        except ClassNotFound:
+            lexer = get_lexer_by_name("text", stripnl=False, ensurenl=True, tabsize=8)
+        self._tokens = lexer.get_tokens(self._text)
+        self._styles = _highlight_theme(theme).STYLES
+        self._spans: list[Span] = []
+        self._at = 0
+
+    def advance(self, seconds: float) -> bool:
+        """Lex for about ``seconds``; True when ``lines`` is ready."""
+        if self.lines is not None:
+            return True
+        deadline = time.perf_counter() + seconds
+        styles, spans, at = self._styles, self._spans, self._at
+        for count, (kind, token) in enumerate(self._tokens, 1):
+            end = at + len(token)
+            while True:
+                if style := styles.get(kind):
+                    spans.append(Span(at, end, style))
+                    break
+                if (kind := kind.parent) is None:
+                    break
+            at = end
+            if not count % 100 and time.perf_counter() > deadline:
+                self._at = at
+                return False
+        highlighted = Content(self._text, spans=spans).stylize_before("$text")
+        self.lines = highlighted.split("\n", allow_blank=True)
+        return True
+
+
+_Highlighted = tuple[str, str, CodeTheme, list[Content]]
+# A line of code as ``fence_lines`` lays it out: its text and spans, the width, wrapped or cut.
+_RowKey = tuple[str, tuple[Span, ...], int, bool]
 
 
 class CodeHighlighter:
     """Highlights the code blocks of one chunk in one code theme, cheaply while it streams.
 
-    While ``streaming``, the last code block is highlighted in full only now and then; in
-    between, new lines are highlighted on their own, and ``stale`` says a layout used such lines.
+    While ``streaming``, the last code block is highlighted in full only now and then, in
+    slices of ``SLICE`` seconds, one on each layout, and taken when it is done; in between, new
+    lines are highlighted on their own, and ``stale`` says a layout used such lines. Not
+    streaming, a block is highlighted in full. ``rows`` keeps the rows each line was laid out
+    as (see ``fence_lines``).
     """
 
     def __init__(self, theme: CodeTheme = "textual") -> None:
         self.theme = theme
         self.streaming = False
         self.stale = False
-        self._last: tuple[str, str, CodeTheme, list[Content], float] | None = None
+        self.rows: dict[_RowKey, list[Content]] = {}
+        self._last: _Highlighted | None = None
+        self._when = 0.0  # when the full pass that ``_last`` builds on started
+        self._pass: Highlighting | None = None
 
     def lines(self, code: str, language: str) -> list[Content]:
         """The lines of ``code``, highlighted (see the class's notes)."""
-        last = self._last
         theme = self.theme
-        if self.streaming and last is not None:
-            last_code, last_language, last_theme, last_lines, when = last
-            fresh = time.monotonic() - when < HIGHLIGHT_EVERY
-            same = language == last_language and theme == last_theme
-            if fresh and same and code.startswith(last_code):
-                done = last_lines[:-1]  # the last line may have been cut short
-                rest = code.split("\n")[len(done) :]
-                self.stale = True
-                # the new lines, highlighted on their own: right but for a construct that
-                # spans them and the lines before (a docstring), put right by the next full pass
-                lines = done + highlight_lines("\n".join(rest), language, theme)
-                self._last = (code, language, theme, lines, when)
+        if self.streaming:
+            lines = self._streamed(code, language, theme)
+            if lines is not None:
                 return lines
+        self._pass = None
+        self.stale = False
         lines = highlight_lines(code, language, theme)
-        self._last = (code, language, theme, lines, time.monotonic())
+        self._last = (code, language, theme, lines)
+        self._when = time.monotonic()
+        return lines
+
+    def _streamed(self, code: str, language: str, theme: CodeTheme) -> list[Content] | None:
+        """``code`` from the last full pass and its new lines on their own; None: in full."""
+        last = self._last
+        if last is None or (last[1], last[2]) != (language, theme) or not code.startswith(last[0]):
+            return None
+        running = self._pass
+        if running is not None and (running.language, running.theme) != (language, theme):
+            running = self._pass = None
+        if running is None and time.monotonic() - self._when >= HIGHLIGHT_EVERY:
+            running = self._pass = Highlighting(code, language, theme)
+            self._when = time.monotonic()
+        if running is not None and running.advance(SLICE):
+            self._pass = None
+            assert running.lines is not None
+            # an older text, highlighted in full: its lines (but a last one that may have been
+            # cut short) replace those that were highlighted on their own
+            kept = running.lines[:-1]
+            last = (last[0], language, theme, kept + last[3][len(kept) :])
+        done = last[3][:-1]  # the last line may have been cut short
+        rest = code.split("\n")[len(done) :]
+        self.stale = True
+        # the new lines, highlighted on their own: right but for a construct that spans them
+        # and the lines before (a docstring), put right by the next full pass
+        lines = done + highlight_lines("\n".join(rest), language, theme)
+        self._last = (code, language, theme, lines)
         return lines
 
 
@@ -146,20 +230,36 @@ def fence_lines(
     text = token.content.rstrip()
     language = token.info.strip().split(" ")[0] if token.info else ""
     room = max(2, width - 4)  # two columns of padding each side
-    lines = [Content("")]
-    for line in code.lines(text, language):
-        line = line.expand_tabs(4)
-        if line.cell_length <= room:
-            lines.append(line.pad_left(2))
-        elif wrap_code:
-            first, *rest = cut_cells(line, room, max(1, room - len(WRAP_MARK)))
-            lines.append(first.pad_left(2))
-            lines.extend(MARK_OF_WRAP + piece for piece in rest)
-        else:
-            cut = line.truncate(room - len(CUT_MARK))
-            lines.append(pad(cut, room - len(CUT_MARK)).pad_left(2) + MARK_OF_CUT)
-    lines.append(Content(""))
-    return [pad(line, width).stylize_before(".md-fence") for line in lines]
+    # A streamed block is laid out again on every append, most of its lines as before: their
+    # rows are taken from the last layout (laying out every line again cost as much as
+    # highlighting them). An empty line of code is a row as blank as the block's first and last.
+    kept = code.rows
+    used: dict[_RowKey, list[Content]] = {}
+    rows: list[Content] = []
+    blank = Content("")
+    for line in (blank, *code.lines(text, language), blank):
+        key = (line.plain, tuple(line.spans), width, wrap_code)
+        laid_out = used.get(key) or kept.get(key)
+        if laid_out is None:
+            laid_out = _code_rows(line, width, room, wrap_code=wrap_code)
+        used[key] = laid_out
+        rows.extend(laid_out)
+    code.rows = used
+    return rows
+
+
+def _code_rows(line: Content, width: int, room: int, *, wrap_code: bool) -> list[Content]:
+    """One line of code as the rows of a block ``width`` cells wide (``room`` for the code)."""
+    line = line.expand_tabs(4)
+    if line.cell_length <= room:
+        rows = [line.pad_left(2)]
+    elif wrap_code:
+        first, *rest = cut_cells(line, room, max(1, room - len(WRAP_MARK)))
+        rows = [first.pad_left(2), *(MARK_OF_WRAP + piece for piece in rest)]
+    else:
+        cut = line.truncate(room - len(CUT_MARK))
+        rows = [pad(cut, room - len(CUT_MARK)).pad_left(2) + MARK_OF_CUT]
+    return [pad(row, width).stylize_before(".md-fence") for row in rows]
 
 
 def cut_cells(line: Content, first: int, rest: int) -> list[Content]:

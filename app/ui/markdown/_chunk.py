@@ -67,10 +67,13 @@ class MarkdownChunk(Widget):
         self._text = text
         self.continued = continued
         self._wrap_code = wrap_code
-        self._laid_out: tuple[int, list[Content]] | None = None
+        # lines by width, for the last two widths: Textual measures a column's height at one
+        # width and draws it at another in some layouts (a horizontal one with margins)
+        self._laid_out: dict[int, list[Content]] = {}
         self._blocks = BlockCache()
         self._themed = False  # whether the code theme was taken from the app yet
         self._strips: dict[int, Strip] = {}  # drawn rows, without a selection
+        self._strips_width = 0  # the width they were drawn at
 
     @property
     def source(self) -> str:
@@ -83,7 +86,8 @@ class MarkdownChunk(Widget):
 
     def lines(self, width: int) -> list[Content]:
         """The Markdown laid out ``width`` cells wide (kept until the text or width changes)."""
-        if self._laid_out is None or self._laid_out[0] != width:
+        lines = self._laid_out.get(width)
+        if lines is None:
             blocks = self._blocks
             code = blocks.code
             if not self._themed:  # later, the theme is looked up only when styles change
@@ -98,9 +102,10 @@ class MarkdownChunk(Widget):
                 )
                 if not code.streaming and not code.stale:
                     _settled.set(key, lines)
-            self._laid_out = (width, lines)
-            self._strips.clear()
-        return self._laid_out[1]
+            if len(self._laid_out) > 1:
+                del self._laid_out[next(iter(self._laid_out))]
+            self._laid_out[width] = lines
+        return lines
 
     @property
     def wrap_code(self) -> bool:
@@ -111,7 +116,7 @@ class MarkdownChunk(Widget):
     def wrap_code(self, wrap: bool) -> None:
         if wrap != self._wrap_code:
             self._wrap_code = wrap
-            self._laid_out = None
+            self._forget()
             self.refresh(layout=True)
 
     def update(self, text: str) -> None:
@@ -120,9 +125,9 @@ class MarkdownChunk(Widget):
             return
         width = self.content_size.width
         before = self.lines(width) if width else None
-        drawn = self._strips.copy()
+        drawn = self._strips.copy() if self._strips_width == width else {}
         self._text = text
-        self._laid_out = None
+        self._forget()
         if before is None or len(self.lines(width)) != len(before):
             self.refresh(layout=True)
             return
@@ -133,7 +138,7 @@ class MarkdownChunk(Widget):
             (
                 y
                 for y, (old, new) in enumerate(zip(before, after, strict=True))
-                if old.plain != new.plain or old.spans != new.spans
+                if old is not new and (old.plain != new.plain or old.spans != new.spans)
             ),
             len(after),
         )
@@ -152,8 +157,13 @@ class MarkdownChunk(Widget):
         code = self._blocks.code
         code.streaming = False
         if code.stale:
-            self._laid_out = None
+            self._forget()
             self.refresh()
+
+    def _forget(self) -> None:
+        """Lay the text out again, and draw it again, when next asked."""
+        self._laid_out.clear()
+        self._strips.clear()
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
@@ -169,6 +179,9 @@ class MarkdownChunk(Widget):
         if y >= len(lines):
             return Strip.blank(width, base.rich_style)
         selection = self.text_selection
+        if width != self._strips_width:
+            self._strips.clear()
+            self._strips_width = width
         if selection is None and (strip := self._strips.get(y)) is not None:
             return strip
         line = lines[y]
@@ -228,7 +241,7 @@ class MarkdownChunk(Widget):
             theme = self._app_code_theme()
             if theme != code.theme:
                 code.theme = theme
-                self._laid_out = None
+                self._laid_out.clear()
         self.refresh()
 
     async def action_link(self, href: str) -> None:

@@ -97,4 +97,11 @@ class CompareView(Vertical):
             # must not switch the columns to a stack half way
             width += parent.scrollbar_size_vertical
         count = len(self.columns)
-        self.set_class(width < count * MIN_COLUMN + (count - 1) * GUTTER, "-stacked")
+        stacked = width < count * MIN_COLUMN + (count - 1) * GUTTER
+        self.set_class(stacked, "-stacked")
+        # Side by side, each column gets a whole number of cells. With ``1fr`` each (116 / 3
+        # cells), a column's text was measured for its height at one width and drawn at one
+        # cell more, so every frame laid every chunk out twice, once at each width.
+        base, extra = divmod(event.size.width, count)
+        for number, column in enumerate(self.columns):
+            column.styles.width = None if stacked else base + (number < extra)
