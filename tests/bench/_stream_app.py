@@ -255,6 +255,7 @@ async def main() -> None:
             tracer = StallTracer()
             tracer.time_calls(ReplyView, "_flush_pending")
             tracer.time_calls(Screen, "_refresh_layout")
+            tracer.time_calls(Screen, "_compositor_refresh")
             tracer.time_calls(MarkdownBody, "write")
             tracer.count_layouts()
             tracer.start(asyncio.get_running_loop())

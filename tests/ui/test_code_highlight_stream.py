@@ -100,3 +100,26 @@ def test_rows_of_unchanged_lines_are_reused_and_match_a_fresh_layout(wrap_code):
     assert shared > len(first) // 2
     fresh = fence_lines(token, 20, CodeHighlighter(), wrap_code=wrap_code)
     assert [row.plain for row in second] == [row.plain for row in fresh]
+
+
+async def test_rows_above_an_append_are_not_drawn_again_when_the_height_grows():
+    from textual.app import App, ComposeResult
+
+    from app.ui.markdown import MarkdownChunk
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MarkdownChunk("First paragraph.\n\nSecond one, streaming")
+
+    app = One()
+    async with app.run_test(size=(60, 12)) as pilot:
+        chunk = app.query_one(MarkdownChunk)
+        await pilot.pause()
+        drawn = [chunk.render_line(y) for y in range(3)]
+        height = len(chunk.lines(chunk.content_size.width))
+        chunk.append(".\n\nA third paragraph, which adds rows.")
+        await pilot.pause()
+        assert len(chunk.lines(chunk.content_size.width)) > height
+        # the rows before the first that changed are the strips drawn before
+        assert chunk.render_line(0) is drawn[0]
+        assert chunk.render_line(2).text.rstrip() == "Second one, streaming."

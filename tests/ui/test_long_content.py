@@ -355,8 +355,8 @@ async def test_far_messages_hibernate_keeping_their_place_and_wake_when_scrolled
         for view in sleeping:
             await view.wake()
         assert len(chat(app).query("*")) > mounted
-        await pilot.pause()
-        assert conversation.virtual_size.height == height  # a sleeping message kept its height
+        # a sleeping message kept its height: once laid out awake, the whole is as high as before
+        await wait_for(pilot, lambda: conversation.virtual_size.height == height)
         await wait_for(
             pilot,
             lambda: (

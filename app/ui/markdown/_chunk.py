@@ -128,21 +128,25 @@ class MarkdownChunk(Widget):
         drawn = self._strips.copy() if self._strips_width == width else {}
         self._text = text
         self._forget()
-        if before is None or len(self.lines(width)) != len(before):
+        if before is None:
             self.refresh(layout=True)
             return
-        # The height is the same (a stream adds to the last line most of the time): only the
-        # rows from the first that changed are drawn and written to the terminal again.
+        # A stream adds to the last lines: the rows above the first that changed are kept as
+        # drawn, and when the height is the same, only the rows from there are drawn and
+        # written to the terminal again.
         after = self.lines(width)
         first = next(
             (
                 y
-                for y, (old, new) in enumerate(zip(before, after, strict=True))
+                for y, (old, new) in enumerate(zip(before, after, strict=False))
                 if old is not new and (old.plain != new.plain or old.spans != new.spans)
             ),
-            len(after),
+            min(len(before), len(after)),
         )
         self._strips.update((y, strip) for y, strip in drawn.items() if y < first)
+        if len(after) != len(before):
+            self.refresh(layout=True)
+            return
         top = self.styles.gutter.top
         # (an empty region when no row changed: the widget's cached sizes are still cleared)
         self.refresh(Region(0, top + first, self.outer_size.width, len(after) - first))
