@@ -229,10 +229,15 @@ async def test_a_key_picks_the_winner_and_every_reply_stays_a_version(make_app, 
         await send_and_wait(pilot, "hello")
         await type_command(pilot, f"/compare {A} {B}")
         await compared(pilot)
+        # the first column's reply holds the others until a pick: its footer does not count them
+        footers = [str(f.content) for f in compare_view(app).query(".message-footer")]
+        assert footers and not any("versions" in footer for footer in footers)
         await pilot.press("2")
         await wait_for(pilot, lambda: chat(app).comparison is None)
         await pilot.pause()
         assert not chat(app).query(CompareView)
+        footer = chat(app).query(ReplyView).last().query_one(".message-footer")
+        assert "3 versions" in str(footer.content)
         assert chat(app).query_one("#prompt").text == ""  # the key picked, it typed nothing
         view = chat(app).query(ReplyView).last()
         assert view.message.model == B and view.message.content == "beta answer"

@@ -59,6 +59,7 @@ class CompareColumn(Vertical):
         self.number = number
         self.header = CompareHeader(number)
         self.reply = ReplyView(message, streaming=True)
+        self.reply.versions_shown = False  # column 1's reply holds the others until a pick
 
     def compose(self) -> ComposeResult:
         yield self.header

@@ -45,8 +45,12 @@ def local_clock(moment: datetime | None) -> str:
     return local_time(moment, "%H:%M") if moment else ""
 
 
-def reply_footer(message: Message) -> str:
-    """The stats line under a reply: finish, tokens, time to first token, speed, or the error."""
+def reply_footer(message: Message, *, versions: bool = True) -> str:
+    """The stats line under a reply: finish, tokens, time to first token, speed, or the error.
+
+    ``versions``: say how many versions the reply has (not in a comparison's column, where the
+    first column's reply holds the others until one is picked).
+    """
     parts: list[str] = []
     if message.error:
         label = "incomplete" if message.content else "failed"
@@ -66,7 +70,7 @@ def reply_footer(message: Message) -> str:
         parts.append(f"first token {message.ttft:.2f} s")
     if message.tokens_per_second is not None:
         parts.append(f"{message.tokens_per_second:.1f} tok/s")
-    if message.alternatives:
+    if versions and message.alternatives:
         parts.append(f"{len(message.alternatives) + 1} versions")
     if len(message.content) > DISPLAY_LIMIT:
         parts.append(f"showing {DISPLAY_LIMIT:,} of {len(message.content):,} characters")

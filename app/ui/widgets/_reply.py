@@ -65,6 +65,7 @@ class ReplyView(MessageView):
         self._reasoning_open = False  # kept while hibernating
         self._quiet = False  # the footer says how long the stream has had no text
         self._flush_lock = asyncio.Lock()
+        self.versions_shown = True  # the footer says how many versions the reply has
 
     def header_text(self) -> str:
         """Header of a reply: which model wrote it (``asked → served``), and when."""
@@ -94,7 +95,10 @@ class ReplyView(MessageView):
         # "-streaming" marks the footer, not the reply: a class change on the reply would restyle
         # everything under it.
         footer = "message-footer -streaming" if self.streaming else "message-footer"
-        yield Static(Content(display_safe(reply_footer(self.message))), classes=footer)
+        yield Static(
+            Content(display_safe(reply_footer(self.message, versions=self.versions_shown))),
+            classes=footer,
+        )
         self.set_class(not self.streaming and self.message.failed_empty, "-failed")
 
     @property
@@ -281,7 +285,7 @@ class ReplyView(MessageView):
             return
         self.query_one(".message-header", Static).update(Content(display_safe(self.header_line())))
         self.query_one(".message-footer", Static).update(
-            Content(display_safe(reply_footer(self.message)))
+            Content(display_safe(reply_footer(self.message, versions=self.versions_shown)))
         )
         if (block := self._reasoning_block()) is not None:
             block.display = bool(self.message.reasoning)
