@@ -8,6 +8,8 @@ from markdown_it.token import Token
 from app.ui.markdown import _blocks
 from app.ui.markdown._blocks import CodeHighlighter, fence_lines, highlight_lines
 
+from .conftest import wait_for
+
 DOCSTRING = 'def f():\n    """A docstring\n    over lines\n    """\n    return 1\n'
 LINES = [f"value_{n} = {n}  # line {n}" for n in range(120)]
 
@@ -123,3 +125,61 @@ async def test_rows_above_an_append_are_not_drawn_again_when_the_height_grows():
         # the rows before the first that changed are the strips drawn before
         assert chunk.render_line(0) is drawn[0]
         assert chunk.render_line(2).text.rstrip() == "Second one, streaming."
+
+
+def test_a_long_block_whose_stream_ended_is_highlighted_in_full_in_slices(monkeypatch):
+    sliced: list[float] = []
+    real_advance = _blocks.Highlighting.advance
+
+    def recording_advance(self: _blocks.Highlighting, seconds: float) -> bool:
+        sliced.append(seconds)
+        return real_advance(self, seconds)
+
+    code = DOCSTRING + "\n".join(LINES) * 3
+    assert len(code) > _blocks.SETTLE_AT_ONCE
+    highlighter = CodeHighlighter()
+    highlighter.streaming = True
+    for end in range(50, len(code) + 50, 50):
+        highlighter.lines(code[:end], "python")
+    highlighter.streaming = False
+    monkeypatch.setattr(_blocks.Highlighting, "advance", recording_advance)
+    steps = 1
+    while not highlighter.settle():
+        steps += 1
+    assert steps > 1 and set(sliced) == {_blocks.SLICE}  # never all at once
+    assert not highlighter.stale
+    full = highlight_lines(code, "python")
+    sliced.clear()
+    lines = highlighter.lines(code, "python")  # the next layout takes the settled lines
+    assert not sliced
+    assert [(line.plain, line.spans) for line in lines] == [
+        (line.plain, line.spans) for line in full
+    ]
+
+
+async def test_a_chunk_shows_the_full_colours_of_a_long_block_once_settled():
+    from textual.app import App, ComposeResult
+
+    from app.ui.markdown import MarkdownChunk
+
+    code = DOCSTRING + "\n".join(LINES) * 3
+    source = f"```python\n{code}\n```\n"
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MarkdownChunk("")
+
+    app = One()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chunk = app.query_one(MarkdownChunk)
+        for end in range(0, len(source), 400):
+            chunk.append(source[end : end + 400])
+            await pilot.pause()
+        chunk.stop()
+        assert chunk._blocks.code.stale  # streamed colours until the slices are done
+        await wait_for(pilot, lambda: not chunk._blocks.code.stale)
+        settled = [line.spans for line in chunk.lines(chunk.content_size.width)]
+        fresh = MarkdownChunk(source)
+        await app.mount(fresh)
+        await pilot.pause()
+        assert settled == [line.spans for line in fresh.lines(fresh.content_size.width)]

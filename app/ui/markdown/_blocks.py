@@ -39,6 +39,9 @@ TABLE_EDGE = "│"
 # append cost, and a full pass over a 200-line block took 70 ms: a key pressed meanwhile waited.
 HIGHLIGHT_EVERY = 0.25
 SLICE = 0.004
+# When the stream into a block ends, a block of more characters than this is highlighted in
+# full in slices too (a 9,000-character block took 70 ms at once); a smaller one at once.
+SETTLE_AT_ONCE = 4000
 # The mark at the start of a row that carries on a code line too long for the block, and the
 # one at the right edge of a line cut instead (see ``fence_lines``).
 WRAP_MARK = "↪ "
@@ -161,6 +164,7 @@ class CodeHighlighter:
         self.stale = False
         self.rows: dict[_RowKey, list[Content]] = {}
         self._last: _Highlighted | None = None
+        self._whole = False  # the lines of ``_last`` are one highlight of its text
         self._when = 0.0  # when the full pass that ``_last`` builds on started
         self._pass: Highlighting | None = None
 
@@ -171,12 +175,37 @@ class CodeHighlighter:
             lines = self._streamed(code, language, theme)
             if lines is not None:
                 return lines
+        last = self._last
+        if self._whole and last is not None and last[:3] == (code, language, theme):
+            return last[3]  # highlighted in full already (see ``settle``)
         self._pass = None
         self.stale = False
         lines = highlight_lines(code, language, theme)
         self._last = (code, language, theme, lines)
+        self._whole = True
         self._when = time.monotonic()
         return lines
+
+    def settle(self) -> bool:
+        """The stream ended: highlight the last block in full, a slice at a time if it is long.
+
+        True when done (or nothing was left to do): the next layout shows its lines.
+        """
+        last = self._last
+        if last is None or self._whole or self.streaming:
+            return True
+        code, language, theme, _ = last
+        running = self._pass
+        if running is None or (running.code, running.language, running.theme) != last[:3]:
+            running = self._pass = Highlighting(code, language, theme)
+        if not running.advance(float("inf") if len(code) <= SETTLE_AT_ONCE else SLICE):
+            return False
+        assert running.lines is not None
+        self._pass = None
+        self._last = (code, language, theme, running.lines)
+        self._whole = True
+        self.stale = False
+        return True
 
     def _streamed(self, code: str, language: str, theme: CodeTheme) -> list[Content] | None:
         """``code`` from the last full pass and its new lines on their own; None: in full."""
@@ -199,6 +228,7 @@ class CodeHighlighter:
         done = last[3][:-1]  # the last line may have been cut short
         rest = code.split("\n")[len(done) :]
         self.stale = True
+        self._whole = False
         # the new lines, highlighted on their own: right but for a construct that spans them
         # and the lines before (a docstring), put right by the next full pass
         lines = done + highlight_lines("\n".join(rest), language, theme)

@@ -25,6 +25,8 @@ _SettledKey = tuple[str, int, bool, CodeTheme, bool]
 # only read (their styles are looked up as rows are drawn, so a theme change is fine). 256 is
 # enough for the messages of a few screens above and below the viewport, at two widths.
 _settled: LRUCache[_SettledKey, list[Content]] = LRUCache(256)
+# How often a long code block whose stream ended gets a slice of its full highlighting.
+SETTLE_EVERY = 0.01
 
 
 class MarkdownChunk(Widget):
@@ -157,12 +159,26 @@ class MarkdownChunk(Widget):
         self.update(self._text + text)
 
     def stop(self) -> None:
-        """The stream into this chunk ended: a code block it grew shows all its colours."""
+        """The stream into this chunk ended: a code block it grew shows all its colours.
+
+        A long block is highlighted in slices, one every ``SETTLE_EVERY`` seconds, keeping the
+        colours it streamed with until then: all at once, a block of 200 lines held the keys for
+        70 ms.
+        """
         code = self._blocks.code
         code.streaming = False
         if code.stale:
-            self._forget()
-            self.refresh()
+            self._settle()
+
+    def _settle(self) -> None:
+        code = self._blocks.code
+        if code.streaming:
+            return  # streamed into again: the next stop settles it
+        if not code.settle():
+            self.set_timer(SETTLE_EVERY, self._settle)
+            return
+        self._forget()
+        self.refresh()
 
     def _forget(self) -> None:
         """Lay the text out again, and draw it again, when next asked."""
