@@ -474,3 +474,36 @@ async def test_columns_lay_their_text_out_once_a_width_not_once_a_frame(
             chat(app).refresh(layout=True)
             await pilot.pause()
         assert not layouts
+
+
+async def test_keys_on_a_column_move_between_columns_and_say_how_to_keep_one(make_app, loopback):
+    loopback.enqueue_for(A, reply("alpha answer"))
+    loopback.enqueue_for(B, reply("beta answer"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send_and_wait(pilot, "hello")
+        await type_command(pilot, f"/compare {A} {B}")
+        await compared(pilot)
+        first, second = (column.reply for column in compare_view(app).columns)
+
+        async def press(key: str) -> None:
+            await pilot.press(key)
+            await pilot.pause()
+
+        await press("ctrl+up")
+        assert app.focused is second
+        await press("left")  # the column beside it: the versions to choose from
+        assert app.focused is first
+        await press("right")
+        assert app.focused is second
+        await press("up")
+        await press("up")  # past the first column to the prompt above them
+        assert app.focused is not None and app.focused.message.content == "hello"
+        await press("down")
+        assert app.focused is first
+        await press("r")
+        told(app, "Keep reply 1 first: press 1 in an empty prompt, or click its header.")
+        assert chat(app).comparison is not None and len(chat_requests(loopback)) == 3
+        await press("2")  # the pick keys work with a column selected too
+        await wait_for(pilot, lambda: chat(app).comparison is None)
+        assert chat(app).session.messages[-1].model == B

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from app.text import display_safe
+from app.ui.widgets._messages import MessageView
 from app.ui.widgets._reply import ReplyView
 
 if TYPE_CHECKING:
@@ -52,7 +53,12 @@ class CompareHeader(Widget):
 
 
 class CompareColumn(Vertical):
-    """One model's reply in a comparison."""
+    """One model's reply in a comparison.
+
+    Its reply is not a message of the conversation until it is picked: Left and Right move to
+    the column beside it (the versions to choose from), and regenerating or deleting it says
+    how to keep it first.
+    """
 
     def __init__(self, number: int, message: Message) -> None:
         super().__init__(classes="compare-column")
@@ -68,6 +74,25 @@ class CompareColumn(Vertical):
     def show_stats(self, text: str) -> None:
         """Show ``text`` (the model and its statistics) after the column's number."""
         self.header.text = text
+
+    @on(MessageView.ChangeVersion)
+    async def _beside(self, event: MessageView.ChangeVersion) -> None:
+        event.stop()
+        view = self.parent
+        if isinstance(view, CompareView):
+            number = self.number + event.step
+            if 1 <= number <= len(view.columns):
+                await view.columns[number - 1].reply.show()
+
+    @on(MessageView.Regenerate)
+    @on(MessageView.Delete)
+    def _not_picked(self, event: MessageView.Action) -> None:
+        event.stop()
+        self.notify(
+            f"Keep reply {self.number} first: press {self.number} in an empty prompt, or click "
+            "its header.",
+            markup=False,
+        )
 
 
 class CompareView(Vertical):

@@ -207,11 +207,8 @@ class MessageView(Vertical, can_focus=True):
         self.post_message(self.Leave(self))
 
     async def action_focus_sibling(self, step: int) -> None:
-        """Move focus to the previous or next message."""
-        parent = self.parent
-        if parent is None:
-            return
-        views = [child for child in parent.children if isinstance(child, MessageView)]
+        """Move focus to the previous or next message (compared replies in column order)."""
+        views = list(self.screen.query(MessageView))
         position = views.index(self) + step
         if 0 <= position < len(views):
             await views[position].show()
