@@ -26,17 +26,36 @@ def run_app(
     ``endpoint``: the ``--endpoint`` asked for: new sessions and a reopened one use it (a
     reopened session keeps its own without it).
     """
-    from app.store import SessionStore
+    from app.ui._idle_gc import pause_for_start, resume_after_start
+
+    pause_for_start()  # until the first frame: HCChatApp switches the collector on again
+    try:
+        return _run(settings, session_id, resume_latest, role, model, endpoint)
+    finally:
+        resume_after_start()  # if the app ended before its first frame
+
+
+def _run(
+    settings: Settings,
+    session_id: str | None,
+    resume_latest: bool,
+    role: Role | None,
+    model: str | None,
+    endpoint: str | None,
+) -> int:
     from app.ui._app import HCChatApp
 
     session = None
-    store = SessionStore(settings.sessions_dir)
-    if session_id is not None:
-        session = store.load(session_id)
-    elif resume_latest:
-        latest = store.latest()
-        if latest is not None:
-            session = store.load(latest.id)
+    store = None  # a new chat opens the store on first use, after the first frame
+    if session_id is not None or resume_latest:
+        from app.store import SessionStore
+
+        store = SessionStore(settings.sessions_dir)
+        if session_id is None:
+            latest = store.latest()
+            session_id = latest.id if latest is not None else None
+        if session_id is not None:
+            session = store.load(session_id)
     if session is not None and role is not None:
         from app.roles import apply_role
 

@@ -24,7 +24,7 @@ from app.store import (
 from app.text import display_safe
 from app.ui._bindings import bindings
 from app.ui._endpoints import Endpoints
-from app.ui._idle_gc import IdleCollector
+from app.ui._idle_gc import IdleCollector, resume_after_start
 from app.ui.screens._chat import ChatScreen
 from app.usage import DailySpend
 
@@ -125,8 +125,7 @@ class HCChatApp(App[int]):
         if self.settings.daily_budget is not None:
             self.load_spend()
         self._handle_signals()
-        if self._idle_gc is not None:
-            self.call_after_refresh(self._start_idle_gc)
+        self.call_after_refresh(self._start_idle_gc)
         self.call_after_refresh(self._read_contexts)
 
     def _read_contexts(self) -> None:
@@ -174,8 +173,9 @@ class HCChatApp(App[int]):
 
     def _start_idle_gc(self) -> None:
         if self._idle_gc is not None:
-            self._idle_gc.start()
+            self._idle_gc.start()  # frozen first: the collections resumed skip what start made
             self.set_interval(0.5, self._collect_when_idle)
+        resume_after_start()
 
     def _collect_when_idle(self) -> None:
         if self._idle_gc is not None:
