@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +30,8 @@ def title_from_prompt(text: str) -> str:
 def new_session_id(now: datetime | None = None) -> str:
     """An id that sorts by creation time, e.g. ``20261124-193005-3f9a``."""
     stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{secrets.token_hex(2)}"
+    # what secrets.token_hex does, without importing hashlib and OpenSSL before the first frame
+    return f"{stamp}-{os.urandom(2).hex()}"
 
 
 @dataclass(frozen=True, slots=True)

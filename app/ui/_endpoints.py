@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.endpoints import DEFAULT_ENDPOINT, Endpoint, endpoint_names
-from app.store import ModelCache, StoreError
+from app.store import StoreError
 
 if TYPE_CHECKING:
     from app.api import ChatClient, ModelInfo
     from app.config import Settings
+    from app.store import ModelCache
 
 MODEL_CACHE_SECONDS = 24 * 3600
 
@@ -50,7 +51,16 @@ class Endpoints:
             self._clients[DEFAULT_ENDPOINT] = default_client
         self._contexts: dict[str, dict[str, int]] = {}  # endpoint -> model id -> context
         self._images: dict[str, dict[str, bool]] = {}  # endpoint -> model id -> takes images
-        self._cache = ModelCache(settings.cache_dir / "models.json")
+        self._model_cache: ModelCache | None = None
+
+    @property
+    def _cache(self) -> ModelCache:
+        """The model lists' cache file, opened on first use (after the first frame)."""
+        if self._model_cache is None:
+            from app.store import ModelCache
+
+            self._model_cache = ModelCache(self.settings.cache_dir / "models.json")
+        return self._model_cache
 
     @property
     def names(self) -> list[str]:

@@ -18,52 +18,25 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-# the events and errors are plain classes: importing them does not bring in httpx
-from app.api import (
-    APIError,
-    ContentDelta,
-    ContentWasReasoning,
-    Finish,
-    ReasoningDelta,
-    ServedModel,
-    ToolCallDelta,
-    Usage,
-)
 from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, choice_text
-from app.store import (
-    CANCELLED,
-    CLOSED,
-    Checkpoints,
-    Message,
-    ReplyBuilder,
-    Session,
-    adopt_versions,
-    title_from_prompt,
-    utc_now,
-)
+from app.store import Message, Session, title_from_prompt, utc_now
 from app.ui._bindings import bindings
 from app.ui.screens._chat_budget import budget_stats
-from app.ui.screens._chat_commands import CommandError, parse_command
 from app.ui.screens._chat_compact import CompactCommands
 from app.ui.screens._chat_compare import CompareCommands, Streaming
 from app.ui.screens._chat_view import ViewCommands
 from app.ui.screens._composer import ComposerCommands
-from app.ui.widgets import (
-    Conversation,
-    MessageView,
-    PromptArea,
-    ReplyView,
-    StatusLine,
-    SummaryMessage,
-    SystemMessage,
-    UserMessage,
-    WelcomeView,
-)
+from app.ui.widgets import Conversation, PromptArea, StatusLine, WelcomeView
 from app.ui.widgets._welcome import backend_line
 from app.usage import context_meter, context_tokens, format_cost, overflow_message
 
+# What only a reply, a message or a command needs (the stream's events, the reply builder, the
+# message views and their Markdown) is imported where it is used: not before a new chat's first
+# frame, which shows none of them.
 if TYPE_CHECKING:
     from app.api import ChatClient, StreamEvent
+    from app.store import ReplyBuilder
+    from app.ui.widgets import MessageView, ReplyView
 
 # Messages mounted when a session opens: ten fill the screen. Older ones are mounted PAGE at a
 # time as the reader scrolls up: each page is built and laid out between two frames, and
@@ -172,6 +145,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
 
     def view_for(self, index: int) -> MessageView:
         """A new view of the session's message ``index``."""
+        from app.ui.widgets import ReplyView, SummaryMessage, SystemMessage, UserMessage
+
         message = self.session.messages[index]
         view: MessageView
         if message.role == "assistant":
@@ -210,6 +185,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
         if highlight is not None and 0 <= highlight < len(session.messages):
             while self._first_mounted > highlight:
                 await self.mount_earlier()
+            from app.ui.widgets import MessageView
+
             for view in self.query(MessageView):
                 if view.index == highlight:
                     view.add_class("-highlight")
@@ -243,6 +220,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
         text = event.text
         if not text.strip():
             return
+        from app.ui.screens._chat_commands import CommandError, parse_command
+
         try:
             command = parse_command(text)
         except CommandError as error:
@@ -276,6 +255,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
 
     async def send(self, text: str) -> None:
         """Add a user message, save, and stream the reply to it (or each, in compare mode)."""
+        from app.ui.widgets import UserMessage
+
         await self.leave_compare()
         message = Message(
             role="user", content=text, created=utc_now(), attachments=self.take_attachments()
@@ -304,7 +285,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
 
         ``alternatives`` are earlier versions of this reply, kept when regenerating.
         """
-        from app.store import AttachmentError
+        from app.store import AttachmentError, Checkpoints, ReplyBuilder, adopt_versions
+        from app.ui.widgets import ReplyView
 
         session = self.session
         too_long = self.overflow()
@@ -352,7 +334,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
     ) -> None:
         """Stream a reply (the one, or a compared model's) into its builder and view; a worker."""
         # imported with the first reply: httpx is not needed to draw the first frame
-        from app.api import redact
+        from app.api import APIError, redact
+        from app.store import CLOSED
 
         builder, view = active.builder, active.view
         secrets = self.hcchat.settings.secrets()  # every endpoint's key
@@ -385,6 +368,17 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
 
     async def _apply(self, event: StreamEvent, builder: ReplyBuilder, view: ReplyView) -> None:
         """Put one event into the reply and its view."""
+        # plain classes: importing them does not bring in httpx
+        from app.api import (
+            ContentDelta,
+            ContentWasReasoning,
+            Finish,
+            ReasoningDelta,
+            ServedModel,
+            ToolCallDelta,
+            Usage,
+        )
+
         if isinstance(event, ContentDelta):
             builder.add_content(event.text)
             view.write(event.text)
@@ -426,6 +420,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
         self.hcchat.save_in_thread(active.session, done, quiet=not self.saved)
 
     def _tell_outcome(self, reply: Message) -> None:
+        from app.store import CANCELLED
+
         if reply.error == CANCELLED:
             kept = "the part that arrived is kept" if reply.content else "nothing had arrived"
             self.notify(f"Reply cancelled; {kept}. Ctrl+R asks again.", markup=False)
@@ -454,6 +450,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
             self.workers.cancel_group(self, "reply")
 
     def on_unmount(self) -> None:
+        from app.store import CLOSED
+
         self.stop_reply(CLOSED)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -463,6 +461,8 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
 
     def action_cancel(self) -> None:
         """Cancel the reply that is streaming (what arrived is kept), or stop editing."""
+        from app.store import CANCELLED
+
         self.stop_editing()
         self.stop_compare(CANCELLED, settle=False)
         active = self._streaming

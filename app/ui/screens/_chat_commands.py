@@ -20,11 +20,11 @@ from app.params import PARAMS, parse_param
 from app.store import Message, Session, tool_call_lines
 from app.text import code_blocks, one_line
 from app.ui._bindings import help_sections
-from app.ui.markdown import MarkdownChunk
 from app.ui.widgets import MessageView, PromptArea
 
 if TYPE_CHECKING:
     from app.ui._app import HCChatApp
+    from app.ui.markdown import MarkdownChunk
 
 
 @dataclass(frozen=True, slots=True)

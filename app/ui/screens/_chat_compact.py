@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, choice_text
-from app.store import NothingToCompact, add_summary, compaction_end, compaction_request
 from app.text import one_line
 from app.ui.screens._chat_commands import ChatCommands
 
@@ -23,6 +22,8 @@ class CompactCommands(ChatCommands):
 
     def action_compact(self) -> None:
         """Ask the current model for a summary of the earlier turns."""
+        from app.store import NothingToCompact, compaction_end  # on first use, not at start-up
+
         if self.streaming or self.compacting:
             self.notify("Wait for the reply (or press Escape) before /compact.", markup=False)
             return
@@ -42,6 +43,7 @@ class CompactCommands(ChatCommands):
     @work(exclusive=True, group="compact", exit_on_error=False)
     async def _compact(self, client: ChatClient, end: int) -> None:
         from app.api import APIError, redact
+        from app.store import add_summary, compaction_request
 
         session, model = self.session, self.session.model
         secrets = self.hcchat.settings.secrets()

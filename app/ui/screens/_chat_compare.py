@@ -30,13 +30,14 @@ from app.store import (
 )
 from app.text import one_line
 from app.ui.screens._chat_tree import TreeCommands
-from app.ui.widgets import CompareView, Conversation, PromptArea, ReplyView
+from app.ui.widgets import CompareView, Conversation, PromptArea
 from app.usage import format_cost
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
     from app.api import ChatClient
+    from app.ui.widgets import ReplyView
 
 # At most this many models at once: the keys 1..4 pick among them.
 MAX_MODELS = 4

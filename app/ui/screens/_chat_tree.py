@@ -24,7 +24,7 @@ from app.store import (
 )
 from app.text import one_line
 from app.ui.screens._chat_commands import ChatCommands
-from app.ui.widgets import Conversation, MessageView, PromptArea, ReplyView, UserMessage
+from app.ui.widgets import Conversation, MessageView, PromptArea, UserMessage
 from app.ui.widgets._sleep import fit_gaps
 
 
@@ -144,6 +144,8 @@ class TreeCommands(ChatCommands):
     @on(MessageView.Regenerate)
     async def regenerate_selected(self, event: MessageView.Regenerate) -> None:
         """Regenerate the selected reply."""
+        from app.ui.widgets import ReplyView  # loaded with the first reply
+
         view = event.view
         if not isinstance(view, ReplyView) or view.index is None:
             self.notify("Only replies can be regenerated: select one.", markup=False)
@@ -167,6 +169,8 @@ class TreeCommands(ChatCommands):
     @on(MessageView.ChangeVersion)
     async def change_version(self, event: MessageView.ChangeVersion) -> None:
         """Show another version of a message and the conversation that followed it."""
+        from app.ui.widgets import ReplyView  # loaded with the first reply
+
         view = event.view
         if view.index is None or self._busy():
             return

@@ -272,9 +272,11 @@ class ComposerCommands(ChatCommands):
 
     def show_attachments(self) -> None:
         """Show the files that go with the next message as chips above the prompt."""
-        from app.store import describe_attachment
+        chips = ""
+        if self.pending:  # none when the screen opens: the attachments module loads later
+            from app.store import describe_attachment
 
-        chips = "  ".join(f"[{describe_attachment(a)}]" for a, _ in self.pending)
+            chips = "  ".join(f"[{describe_attachment(a)}]" for a, _ in self.pending)
         line = self.query_one("#attachments", Static)
         line.update(Content(f"Attached: {chips}" if chips else ""))
         line.display = bool(chips)

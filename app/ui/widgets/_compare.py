@@ -19,7 +19,6 @@ from textual.widget import Widget
 
 from app.text import display_safe
 from app.ui.widgets._messages import MessageView
-from app.ui.widgets._reply import ReplyView
 
 if TYPE_CHECKING:
     from app.store import Message
@@ -63,6 +62,10 @@ class CompareColumn(Vertical):
     def __init__(self, number: int, message: Message) -> None:
         super().__init__(classes="compare-column")
         self.number = number
+        # the reply view and its Markdown are imported with the first comparison, not before
+        # the first frame (the chat screen handles CompareView's messages)
+        from app.ui.widgets._reply import ReplyView
+
         self.header = CompareHeader(number)
         self.reply = ReplyView(message, streaming=True)
         self.reply.versions_shown = False  # column 1's reply holds the others until a pick

@@ -10,12 +10,12 @@ from textual.message import Message as UIMessage
 from textual.timer import Timer
 from textual.widget import Widget
 
-from app.ui.markdown import MarkdownBody
-from app.ui.widgets._messages import MessageView
 from app.ui.widgets._sleep import MESSAGE_MARGIN, SleepGap, fit_gaps, follows_bottom
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+
+    from app.ui.widgets._messages import MessageView
 
 # Messages within WAKE_SCREENS screens of the viewport are woken;
 # those more than KEEP_SCREENS screens away hibernate. A gap between the two would keep what was
@@ -178,6 +178,10 @@ class Conversation(VerticalScroll):
 
         A sleeping message is hidden: its place is worked out from the gap before its run.
         """
+        # the message views and their Markdown are imported with the first message, not before
+        # a new chat's first frame
+        from app.ui.widgets._messages import MessageView
+
         positions: list[tuple[MessageView, int, int]] = []
         y = 0
         for child in self.children:
@@ -194,6 +198,9 @@ class Conversation(VerticalScroll):
 
     def _first_in_view(self, viewport: Region) -> Widget | None:
         """The first message, or chunk of a long reply, on screen."""
+        from app.ui.markdown import MarkdownBody
+        from app.ui.widgets._messages import MessageView
+
         for view in self.query_children(MessageView):
             if view.hibernating or view.region.bottom <= viewport.y:
                 continue

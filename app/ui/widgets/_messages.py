@@ -20,7 +20,6 @@ from app.store import Message, version_label
 from app.text import display_safe, local_time
 from app.ui._bindings import bindings
 from app.ui._textual_private import drop_children
-from app.ui.markdown import MarkdownBody
 from app.ui.widgets._sleep import fit_gaps
 from app.usage import format_cost
 
@@ -168,6 +167,8 @@ class MessageView(Vertical, can_focus=True):
 
     def action_wrap(self) -> None:
         """Wrap this message's long code lines, or cut them at the right edge (a toggle)."""
+        from app.ui.markdown import MarkdownBody  # with the first reply, not before
+
         self.wrap_code = not self.wrap_code
         for body in self.query(MarkdownBody):
             body.wrap_code = self.wrap_code
