@@ -26,6 +26,16 @@ WATCHED = (
     "pygments",
     "textual_image",
     "PIL",
+    # hcchat's own, which a new chat's first frame does not show (issue 18)
+    "app.store._store",
+    "app.store._codec",
+    "app.store._attachments",
+    "app.store._model_cache",
+    "app.api._events",
+    "app.ui.markdown",
+    "app.ui.widgets._reply",
+    "app.ui.widgets._tool_call",
+    "hashlib",
 )
 
 
