@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
@@ -75,6 +76,7 @@ class HCChatApp(App[int]):
         self._learn_models = learn_models
         # The store that loaded ``session``: it knows the file's version, so saving does not fork.
         self._store = store
+        self._store_lock = threading.Lock()  # a new chat's store is opened by a thread, or not
         self._initial_session = session
         self.role = role
         self._theme_ready = False
@@ -87,12 +89,17 @@ class HCChatApp(App[int]):
 
     @property
     def store(self) -> SessionStore:
-        """The sessions folder, opened on first use: start-up draws before it needs it."""
-        if self._store is None:
-            from app.store import SessionStore
+        """The sessions folder, opened on first use: start-up draws before it needs it.
 
-            self._store = SessionStore(self.settings.sessions_dir)
-        return self._store
+        The first use may be the welcome view's thread listing recent sessions, or a save on
+        the event loop: whichever comes first opens the one store both use.
+        """
+        with self._store_lock:
+            if self._store is None:
+                from app.store import SessionStore
+
+                self._store = SessionStore(self.settings.sessions_dir)
+            return self._store
 
     @property
     def client(self) -> ChatClient:
