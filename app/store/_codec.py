@@ -14,10 +14,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
 from app.params import checked_params
+from app.store import _fast_reader as _layout
 from app.store._errors import SessionFormatError
 from app.store._fast_reader import read_own_layout
 from app.store._model import (
@@ -128,13 +130,15 @@ def _written_usage(message: Message) -> dict[str, int | float]:
     return {key: count for key, count in (message.usage or {}).items() if _fits_64_bits(count)}
 
 
-def summary_from_head(head: bytes, size: int, path: Path) -> SessionSummary | None:
-    """The listing of a session file from its first bytes ``head`` (the file has ``size``).
+def summary_from_head(head: bytes, size: int, folder: Path, name: str) -> SessionSummary | None:
+    """The listing of the session file ``folder / name`` from its first bytes ``head`` (the
+    file has ``size``).
 
-    None unless ``head`` holds the top-level keys and a ``[listing]`` table in hcchat's own
-    layout whose length matches ``size``: a file written by an older hcchat, or edited since
-    (a different length), is then read whole. The id is the file's name, as when it is read
-    whole.
+    None unless ``head`` starts with the top-level keys and a ``[listing]`` table exactly as
+    ``session_to_toml`` lays them out, and the length it gives is ``size``: a file written by
+    an older hcchat, or edited since (a different length), or anything else is then read
+    whole, and says the same (tests/store/test_summary_first.py). The id is the file's name,
+    as when it is read whole.
     """
     start = head.find(b"\n[listing]\n")
     end = head.find(b"\n" + _SIZE_KEY.encode() + b" = ", start)
@@ -142,50 +146,85 @@ def summary_from_head(head: bytes, size: int, path: Path) -> SessionSummary | No
     if start < 0 or end < 0 or line_end < 0:
         return None
     try:
-        data = read_own_layout(head[: line_end + 1].decode("utf-8"))
+        text = head[: line_end + 1].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if data is None:
+    # a reader made for these few lines: the general one and its checks were most of the time
+    # of listing 10,000 files without an index
+    match = _head_pattern().fullmatch(text)
+    if match is None or int(match["bytes"]) != size:
         return None
-    summary = data.get("listing")
+    count = int(match["count"])
+    if match["empty"] and count:
+        return None  # "messages = []" beside a count: not what hcchat writes
     try:
-        if type(summary) is not dict or summary.get(_SIZE_KEY) != size or data["schema"] != SCHEMA:
-            return None
-        # the same checks (and in the same order) as reading the file whole
-        title = _required(data, "title", str, "a string", "")
-        created = _utc(_required(data, "created", datetime, "a date-time", ""))
-        updated = _utc(_required(data, "updated", datetime, "a date-time", ""))
-        _required(data, "id", str, "a string", "")
-        _required(data, "model", str, "a string", "")
-        _optional(data, "title_locked", bool, "true or false", "")
-        _optional(data, "role", str, "a string", "")
-        origin = _origin(_optional(data, "forked_from", dict, "a table", ""))
-        count = summary["messages"]
-        models = summary["models"]
-        cost = summary.get("cost")
-        days = summary.get("cost_by_day", {})
-    except (SessionFormatError, KeyError):
-        return None
-    if type(count) is not int or type(models) is not list or type(days) is not dict:
-        return None
-    if not (cost is None or type(cost) is float) or ("messages" in data and count):
-        return None
-    if not all(type(model) is str for model in models):
-        return None
-    if not all(type(amount) is float for amount in days.values()):
-        return None
+        created = _utc(datetime.fromisoformat(match["created"]))
+        updated = _utc(datetime.fromisoformat(match["updated"]))
+    except (ValueError, SessionFormatError):
+        return None  # February 30, say: reading the file whole names the problem
+    days: dict[str, float] = {}
+    if match["days"]:
+        for pair in match["days"].split(", "):
+            day, amount = pair.split(" = ")
+            days[day] = float(amount)
+        if len(days) != match["days"].count(", ") + 1:
+            return None  # a day twice: not valid TOML
+    cost, fork = match["cost"], match["fork"]
     return SessionSummary(
-        id=path.name.removesuffix(".toml"),
-        title=title,
+        id=name.removesuffix(".toml"),
+        title=_head_string(match["title"]),
         created=created,
         updated=updated,
-        models=tuple(models),
+        models=_head_strings(match["models"]),
         message_count=count,
-        path=path,
-        cost=cost,
-        cost_by_day=dict(days),
-        forked_from=origin.id if origin else None,
+        folder=folder,
+        cost=None if cost is None else float(cost),
+        cost_by_day=days,
+        forked_from=None if fork is None else _head_string(fork),
     )
+
+
+@cache
+def _head_pattern() -> re.Pattern[str]:
+    """The top-level keys and the ``[listing]`` table as ``session_to_toml`` writes them,
+    compiled on first use; its parts are the fast reader's, so it reads what tomllib reads."""
+    string, moment = _layout.STRING, _layout.DATETIME
+    integer, floating = _layout.INTEGER, _layout.FLOAT
+    return re.compile(
+        "schema = 1\n"
+        f"id = {string}\n"
+        f"title = (?P<title>{string})\n"
+        f"created = (?P<created>{moment})\n"
+        f"updated = (?P<updated>{moment})\n"
+        f"model = {string}\n"
+        "(?:title_locked = (?:true|false)\n)?"
+        f"(?:role = {string}\n)?"
+        f"(?:endpoint = {string}\n)?"
+        "(?P<empty>messages = \\[\\]\n)?"
+        f"(?:forked_from = \\{{ id = (?P<fork>{string}), message = {integer} \\}}\n)?"
+        "\n\\[listing\\]\n"
+        f"messages = (?P<count>{integer})\n"
+        f"models = (?P<models>\\[(?:{string}(?:, {string})*+)?\\])\n"
+        f"(?:cost = (?P<cost>{floating})\n)?"
+        f"(?:cost_by_day = \\{{ (?P<days>{_layout.KEY} = {floating}"
+        f"(?:, {_layout.KEY} = {floating})*) \\}}\n)?"
+        f"{_SIZE_KEY} = (?P<bytes>{integer})\n"
+    )
+
+
+def _head_string(literal: str) -> str:
+    if "\\" not in literal:
+        return literal[1:-1]
+    return _layout.string_value(literal)
+
+
+def _head_strings(array: str) -> tuple[str, ...]:
+    """The strings of a one-line array of basic strings (``["a", "b"]``)."""
+    if array == "[]":
+        return ()
+    if "\\" not in array:
+        return tuple(array[2:-2].split('", "'))  # a quote inside a string would be escaped
+    return tuple(_layout.string_value(item) for item in _layout.strings(array))
 
 
 def session_from_toml(text: str, *, source: str) -> Session:

@@ -55,6 +55,10 @@ _LINE = (
 _PAIR = rf"({_KEY}) = (?:({_NUMBER})|({_STRING}))(?:, | \}}$)"
 
 
+# The parts of the layout, for the reader of a file's first lines (``summary_from_head``).
+STRING, DATETIME, INTEGER, FLOAT, KEY = _STRING, _DATETIME, _INTEGER, _FLOAT, _KEY
+
+
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """The line, inline pair and string patterns, compiled on first use (not at start-up:
@@ -142,9 +146,19 @@ def _append_table(root: dict[str, Any], path: list[str], arrays: set[int]) -> di
 def _string(literal: str) -> str:
     if "\\" not in literal:
         return literal[1:-1]
+    return string_value(literal)
+
+
+def string_value(literal: str) -> str:
+    """The value of a basic string that matched ``STRING`` (quotes included)."""
     # the pattern allows only escapes that JSON reads the same way (and raw tabs)
     result: str = _scanstring(literal, 1, False)[0]
     return result
+
+
+def strings(array: str) -> list[str]:
+    """The basic strings (quoted, as literals) of a one-line array that matched the layout."""
+    return _patterns()[2].findall(array)
 
 
 def _datetime(text: str) -> datetime:

@@ -68,7 +68,7 @@ def read_regular(path: Path) -> tuple[bytes, os.stat_result]:
 
 
 def read_head(
-    path: Path, size: int, enough: Callable[[bytes, os.stat_result], T | None]
+    path: str | Path, size: int, enough: Callable[[bytes, os.stat_result], T | None]
 ) -> tuple[T | None, bytes, os.stat_result]:
     """Read the regular file ``path`` as ``read_regular`` does, stopping after its first
     ``size`` bytes if ``enough(head, status)`` makes something of them.

@@ -215,7 +215,7 @@ class SessionStore:
         status = fingerprint(write_atomic(path, prepared.data))
         saved_id = path.name.removesuffix(SUFFIX)
         self._known[saved_id] = status
-        summary = dataclasses.replace(prepared.summary, id=saved_id, path=path)
+        summary = dataclasses.replace(prepared.summary, id=saved_id, folder=path.parent)
         self._index.record(path, status, summary)
         return SaveResult(path, saved_id, forked_from, note)
 

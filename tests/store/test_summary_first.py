@@ -64,7 +64,7 @@ def test_the_summary_says_what_reading_the_whole_file_says(session: Session) -> 
     text = session_to_toml(session)
     data = text.encode("utf-8")
     path = Path(f"{session.id}.toml")
-    from_head = summary_from_head(data[:HEAD_BYTES], len(data), path)
+    from_head = summary_from_head(data[:HEAD_BYTES], len(data), path.parent, path.name)
     from_file = summarize(session_from_toml(text, source=path.name), path)
     if from_head is not None:
         assert from_head == from_file
@@ -86,7 +86,7 @@ def test_old_and_new_files_list_the_same(tmp_path: Path) -> None:
     old_list, new_list = listed(old), listed(new)
     assert [(s.id, s.title) for s in old_list] == [(s.id, s.title) for s in new_list]
     for before, after in zip(old_list, new_list, strict=True):
-        assert before == after.__class__(**{**_fields(after), "path": before.path})
+        assert before == after.__class__(**{**_fields(after), "folder": before.folder})
     tenth = next(summary for summary in new_list if summary.id == a_session(10).id)
     assert tenth.cost == 0.25 * 10 + 1e-07 and tenth.message_count == 2
     assert tenth.models == ("model-0",)
@@ -133,4 +133,4 @@ def test_what_the_store_saves_lists_from_the_summary_alone(tmp_path: Path) -> No
     assert listed(tmp_path) == expected
     for session in sessions_saved:
         data = (tmp_path / f"{session.id}.toml").read_bytes()
-        assert summary_from_head(data[:HEAD_BYTES], len(data), tmp_path / "x.toml") is not None
+        assert summary_from_head(data[:HEAD_BYTES], len(data), tmp_path, "x.toml") is not None

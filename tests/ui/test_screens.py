@@ -6,7 +6,6 @@ import json
 import os
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from loopback import error, reply
@@ -367,8 +366,8 @@ async def test_browser_shows_the_newest_sessions_while_a_new_index_is_built(
     real = _index.read_head
     rest_of_the_folder = threading.Event()  # held until the test has seen the first rows
 
-    def slow_after_the_first_two(path: Path, size: int, enough: Any) -> Any:
-        parsed.append(path.name)
+    def slow_after_the_first_two(path: str, size: int, enough: Any) -> Any:
+        parsed.append(os.path.basename(path))
         if len(parsed) > 2:
             rest_of_the_folder.wait(timeout=20)  # a folder of thousands of files
         return real(path, size, enough)
