@@ -12,8 +12,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from platformdirs import user_cache_path, user_config_path, user_data_path
-
 import app._config_file as config_file
 from app._config_file import (
     ConfigError,
@@ -23,6 +21,7 @@ from app._config_file import (
     read_config,
     read_regular_file,
 )
+from app._folders import cache_dir, config_path, sessions_dir
 from app.commands import KEY_ACTIONS
 from app.endpoints import DEFAULT_ENDPOINT, Endpoint, EndpointConfig, find_endpoint
 from app.roles import Role
@@ -43,7 +42,6 @@ __all__ = [
     "sessions_dir",
 ]
 
-APP_NAME = "hcchat"
 DEFAULT_BASE_URL = "https://ai.hackclub.com/proxy/v1"
 DEFAULT_MODEL = "qwen/qwen3-32b"
 KEY_COMMAND_TIMEOUT = 10.0
@@ -89,21 +87,6 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Every endpoint's key: masked in any message, whichever endpoint it is about."""
         return tuple(e.api_key for e in self.all_endpoints().values() if e.api_key)
-
-
-def config_path() -> Path:
-    """The config file: ``$XDG_CONFIG_HOME/hcchat/config.toml`` on Linux."""
-    return user_config_path(APP_NAME) / "config.toml"
-
-
-def sessions_dir() -> Path:
-    """The folder of session files: ``$XDG_DATA_HOME/hcchat/sessions`` on Linux."""
-    return user_data_path(APP_NAME) / "sessions"
-
-
-def cache_dir() -> Path:
-    """The cache folder: ``$XDG_CACHE_HOME/hcchat`` on Linux."""
-    return user_cache_path(APP_NAME)
 
 
 def load_settings(

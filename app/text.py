@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 # C0 controls other than tab and newline, DEL, C1 controls, and the bidi embedding/override/isolate
@@ -22,7 +23,9 @@ def display_safe(text: str) -> str:
 
 def one_line(text: str, limit: int = 80) -> str:
     """A display-safe single line of at most ``limit`` characters, for titles and list rows."""
-    line = " ".join(display_safe(text).split())
+    if not (text.isascii() and text.isprintable()):
+        text = display_safe(text)  # printable ASCII has nothing to strip (10,000 rows listed)
+    line = " ".join(text.split())
     if len(line) > limit:
         return line[: limit - 1] + "…"
     return line
@@ -34,6 +37,14 @@ def local_time(moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
     ``9999-12-31T23:59Z`` is valid in a file but past the year 9999 east of Greenwich, where
     ``astimezone()`` raises ``OverflowError``.
     """
+    try:
+        # what astimezone() does, a third of its time (a listing formats 10,000 of them);
+        # outside 1000-9999 the local date is left to datetime, which refuses past 9999
+        local = time.localtime(moment.timestamp())
+        if 1000 <= local.tm_year <= 9999:
+            return time.strftime(fmt, local)
+    except (OverflowError, ValueError, OSError):
+        pass
     try:
         return moment.astimezone().strftime(fmt)
     except (OverflowError, ValueError, OSError):
@@ -62,8 +73,31 @@ def fit(text: str, width: int) -> str:
     """``text`` cut to at most ``width`` cells, ending with an ellipsis if it was cut."""
     if cells(text) <= width:
         return text
+    return cut(text, width)
+
+
+def cut(text: str, width: int) -> str:
+    """``text``, known to be wider than ``width`` cells, cut to ``width`` with an ellipsis."""
     if width <= 0:
         return ""
+    head = text[:width]
+    if head.isascii() and head.isprintable():
+        # the first ``width`` characters take a cell each: the cut is after ``width - 1``
+        return text[: width - 1].rstrip() + "…"
+    if "\u200d" not in text and "\ufe0f" not in text:
+        # no joiner and no emoji selector: each character is its own cell or two, as Rich
+        # measures it, unless one takes none (a combining mark): Rich then decides
+        from rich.cells import get_character_cell_size
+
+        room = width - 1
+        for index, character in enumerate(text):
+            size = get_character_cell_size(character)
+            if size == 0:
+                break
+            room -= size
+            if room < 0:
+                # a wide character that does not fit is left out, as Rich pads it
+                return text[:index].rstrip() + "…"
     from rich.cells import set_cell_size
 
     return set_cell_size(text, width - 1).rstrip() + "…"

@@ -210,15 +210,17 @@ def _sessions_parser() -> _Parser:
 
 def sessions_command(arguments: list[str]) -> int:
     """``hcchat sessions list|show|export|import|search|fork``."""
+    from app._folders import sessions_dir
     from app.cli import _sessions
-    from app.config import sessions_dir
-    from app.store import SessionStore, StoreError
 
     args = _sessions_parser().parse_args(arguments)
+    if args.command == "list":
+        # the index alone, not the store: what listing 10,000 sessions loads is part of its time
+        return _sessions.list_sessions(sessions_dir())
+    from app.store import SessionStore, StoreError
+
     store = SessionStore(sessions_dir())
     try:
-        if args.command == "list":
-            return _sessions.list_sessions(store)
         if args.command == "show":
             return _sessions.show_session(store, args.id, every_branch=args.all)
         if args.command == "export":

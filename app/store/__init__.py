@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         make_private_folders,
         write_atomic,
     )
+    from app.store._index import list_folder
     from app.store._model import (
         SCHEMA,
         Attachment,
@@ -137,6 +138,7 @@ _WHERE: dict[str, str] = {
     "SaveResult": "app.store._store",
     "SearchHit": "app.store._store",
     "Session": "app.store._model",
+    "list_folder": "app.store._index",
     "SessionFormatError": "app.store._errors",
     "SessionNotFound": "app.store._errors",
     "SessionStore": "app.store._store",
@@ -229,6 +231,7 @@ __all__ = [
     "fork_at",
     "from_json",
     "image_refusal",
+    "list_folder",
     "make_private_folders",
     "new_session_id",
     "open_branch",

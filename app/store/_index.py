@@ -18,8 +18,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from app.store._codec import session_from_bytes, summary_from_head
-from app.store._errors import SessionFormatError
 from app.store._files import file_kind, read_head, read_regular, write_atomic
 from app.store._model import Session, SessionSummary, UnreadableSession
 
@@ -78,6 +76,21 @@ def summarize(session: Session, path: Path) -> SessionSummary:
         cost_by_day=session.cost_by_day(),
         forked_from=session.forked_from.id if session.forked_from else None,
     )
+
+
+def in_order(listed: list[Listed]) -> list[Listed]:
+    """Readable sessions, most recently updated first, then the unreadable files by name."""
+    readable = [item for item in listed if isinstance(item, SessionSummary)]
+    unreadable = [item for item in listed if isinstance(item, UnreadableSession)]
+    readable.sort(key=lambda summary: (summary.updated, summary.id), reverse=True)
+    unreadable.sort(key=lambda item: item.path.name)
+    return [*readable, *unreadable]
+
+
+def list_folder(folder: Path) -> list[Listed]:
+    """What ``SessionStore(folder).list()`` returns, without loading the rest of the store
+    (``hcchat sessions list``: with an index, its imports were a fifth of its time)."""
+    return in_order(SessionIndex(folder).refresh())
 
 
 class SessionIndex:
@@ -161,6 +174,10 @@ class SessionIndex:
 
     def _parse(self, name: str, path: str) -> tuple[Fingerprint, Listed]:
         """The listing of the file ``name`` (at ``path``: a string, as ``os.scandir`` gives)."""
+        # the codec is loaded only when a file is parsed: not by a listing from the index
+        from app.store._codec import session_from_bytes, summary_from_head
+        from app.store._errors import SessionFormatError
+
         session_id = name.removesuffix(SUFFIX)
         folder = self.folder
 

@@ -37,6 +37,7 @@ from app.store._index import (
     Listed,
     SessionIndex,
     fingerprint,
+    in_order,
     is_valid_session_id,
     read_file,
     summarize,
@@ -47,7 +48,6 @@ from app.store._model import (
     Message,
     Session,
     SessionSummary,
-    UnreadableSession,
     new_session_id,
 )
 from app.store._tree import Location, Steps, find, walk
@@ -126,8 +126,8 @@ class SessionStore:
         the newest sessions, in the same order (see ``SessionIndex.refresh``).
         """
         if progress is None:
-            return _in_order(self._index.refresh())
-        return _in_order(self._index.refresh(lambda part: progress(_in_order(part))))
+            return in_order(self._index.refresh())
+        return in_order(self._index.refresh(lambda part: progress(in_order(part))))
 
     def latest(self) -> SessionSummary | None:
         """The most recently updated readable session, if there is one."""
@@ -381,14 +381,6 @@ class SessionStore:
             path = self.folder / f"{new_session_id()}{SUFFIX}"
             if not path.exists():
                 return path
-
-
-def _in_order(listed: builtins.list[Listed]) -> builtins.list[Listed]:
-    readable = [item for item in listed if isinstance(item, SessionSummary)]
-    unreadable = [item for item in listed if isinstance(item, UnreadableSession)]
-    readable.sort(key=lambda summary: (summary.updated, summary.id), reverse=True)
-    unreadable.sort(key=lambda item: item.path.name)
-    return [*readable, *unreadable]
 
 
 def _status_or_none(path: Path) -> Fingerprint | None:

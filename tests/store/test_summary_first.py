@@ -19,8 +19,7 @@ from app.store import (
     session_to_toml,
 )
 from app.store._codec import summary_from_head
-from app.store._index import HEAD_BYTES, summarize
-from app.store._store import _in_order
+from app.store._index import HEAD_BYTES, in_order, summarize
 
 
 def without_summary(text: str) -> str:
@@ -129,7 +128,7 @@ def test_what_the_store_saves_lists_from_the_summary_alone(tmp_path: Path) -> No
     sessions_saved = [a_session(number) for number in range(3)]
     for session in sessions_saved:
         store.save(session)
-    expected = _in_order([summarize(s, tmp_path / f"{s.id}.toml") for s in sessions_saved])
+    expected = in_order([summarize(s, tmp_path / f"{s.id}.toml") for s in sessions_saved])
     assert listed(tmp_path) == expected
     for session in sessions_saved:
         data = (tmp_path / f"{session.id}.toml").read_bytes()
