@@ -22,7 +22,7 @@ from rich.cells import cell_len, set_cell_size
 
 from app.cli import main
 from app.store import Message, Session, session_to_toml
-from app.text import cut, display_safe, local_time, one_line
+from app.text import cells, cut, display_safe, local_time, one_line
 
 EXPECTED = Path(__file__).resolve().parents[1] / "fixtures" / "listing"
 
@@ -160,6 +160,12 @@ def test_cutting_a_text_is_what_rich_makes_of_it(text: str, width: int) -> None:
         return
     rich_cut = "" if width <= 0 else set_cell_size(text, width - 1).rstrip() + "…"
     assert cut(text, width) == rich_cut
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_measuring_a_text_is_what_rich_says(text: str) -> None:
+    assert cells(text) == cell_len(text)
 
 
 @settings(max_examples=300, deadline=None)
