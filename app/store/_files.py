@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +22,8 @@ def write_atomic(
     cache that may be lost in a crash. On any error the temporary file is removed and the
     error (an ``OSError`` from the file system) raised; ``path`` is then as it was.
     """
+    import secrets  # on first write: it loads hashlib, which a listing does not need
+
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(temp, flags, mode)

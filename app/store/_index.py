@@ -16,6 +16,7 @@ import stat
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
 from app.store._files import file_kind, read_head, read_regular, write_atomic
@@ -82,7 +83,7 @@ def in_order(listed: list[Listed]) -> list[Listed]:
     """Readable sessions, most recently updated first, then the unreadable files by name."""
     readable = [item for item in listed if isinstance(item, SessionSummary)]
     unreadable = [item for item in listed if isinstance(item, UnreadableSession)]
-    readable.sort(key=lambda summary: (summary.updated, summary.id), reverse=True)
+    readable.sort(key=attrgetter("updated", "id"), reverse=True)
     unreadable.sort(key=lambda item: item.path.name)
     return [*readable, *unreadable]
 
@@ -251,9 +252,8 @@ def _listed_from_row(folder: Path, row: object) -> tuple[str, Listed]:
     _, _, _, _, title, created, updated, models, count, cost, days, forked = row
     if type(title) is not str or type(models) is not list or type(count) is not int:
         raise TypeError(row)
-    if not all(type(model) is str for model in models):
-        raise TypeError(row)
-    if type(days) is not dict or not all(type(amount) is float for amount in days.values()):
+    "".join(models)  # a TypeError unless every model is a string
+    if type(days) is not dict or (days and not all(type(a) is float for a in days.values())):
         raise TypeError(row)
     if not (cost is None or type(cost) is float) or not (forked is None or type(forked) is str):
         raise TypeError(row)

@@ -106,7 +106,7 @@ def test_never_reuses_an_existing_temporary_file(
     planted = folder / ".a.toml.00000000.tmp"
     planted.write_bytes(b"someone else's")
     tokens = iter(["00000000"])
-    monkeypatch.setattr("app.store._files.secrets.token_hex", lambda n: next(tokens))
+    monkeypatch.setattr("secrets.token_hex", lambda n: next(tokens))
 
     with pytest.raises(FileExistsError):
         write_atomic(path, b"new")
