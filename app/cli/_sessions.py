@@ -11,6 +11,7 @@ from app.text import cells, cut, display_safe, fit, fit_words, local_time, one_l
 from app.usage import format_cost
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from pathlib import Path
 
@@ -58,7 +59,7 @@ def list_sessions(folder: Path) -> int:
         columns_of = list(zip(*rows, strict=True))
         model_cells = [cells(models) for models in columns_of[4]]
         title_cells = [cells(title) for title in columns_of[5]]
-        widths = [max(map(cells, column)) for column in columns_of[:4]]
+        widths = [max(map(_cells_of(column), column)) for column in columns_of[:4]]
         widths.append(max(model_cells))
         # what the models and the title share: the room left after the first four columns
         room = columns - sum(widths[:4]) - 5 * len(SEPARATOR)
@@ -95,6 +96,12 @@ def list_sessions(folder: Path) -> int:
         line = f"{one_line(entry.path.name, 200)}  unreadable: {one_line(entry.reason, 400)}"
         print(fit(line, columns))
     return EXIT_OK
+
+
+def _cells_of(column: tuple[str, ...]) -> Callable[[str], int]:
+    """How to measure the texts of ``column``: by length if they are all printable ASCII."""
+    joined = "".join(column)
+    return len if joined.isascii() and joined.isprintable() else cells
 
 
 def _ljust(text: str, width: int) -> str:

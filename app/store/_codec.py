@@ -152,34 +152,33 @@ def summary_from_head(head: bytes, size: int, folder: Path, name: str) -> Sessio
     # a reader made for these few lines: the general one and its checks were most of the time
     # of listing 10,000 files without an index
     match = _head_pattern().fullmatch(text)
-    if match is None or int(match["bytes"]) != size:
+    if match is None:
         return None
-    count = int(match["count"])
-    if match["empty"] and count:
-        return None  # "messages = []" beside a count: not what hcchat writes
+    title, created, updated, empty, fork, count, models, cost, days, length = match.groups()
+    if int(length) != size or (empty and int(count)):
+        return None  # edited since, or "messages = []" beside a count: read the file whole
     try:
-        created = _utc(datetime.fromisoformat(match["created"]))
-        updated = _utc(datetime.fromisoformat(match["updated"]))
-    except (ValueError, SessionFormatError):
+        # the pattern allows only UTC ("Z"), so these are what reading the whole file gives
+        created_at, updated_at = datetime.fromisoformat(created), datetime.fromisoformat(updated)
+    except ValueError:
         return None  # February 30, say: reading the file whole names the problem
-    days: dict[str, float] = {}
-    if match["days"]:
-        for pair in match["days"].split(", "):
+    cost_by_day: dict[str, float] = {}
+    if days:
+        for pair in days.split(", "):
             day, amount = pair.split(" = ")
-            days[day] = float(amount)
-        if len(days) != match["days"].count(", ") + 1:
+            cost_by_day[day] = float(amount)
+        if len(cost_by_day) != days.count(", ") + 1:
             return None  # a day twice: not valid TOML
-    cost, fork = match["cost"], match["fork"]
     return SessionSummary(
         id=name.removesuffix(".toml"),
-        title=_head_string(match["title"]),
-        created=created,
-        updated=updated,
-        models=_head_strings(match["models"]),
-        message_count=count,
+        title=_head_string(title),
+        created=created_at,
+        updated=updated_at,
+        models=_head_strings(models),
+        message_count=int(count),
         folder=folder,
         cost=None if cost is None else float(cost),
-        cost_by_day=days,
+        cost_by_day=cost_by_day,
         forked_from=None if fork is None else _head_string(fork),
     )
 

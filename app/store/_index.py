@@ -218,8 +218,8 @@ class SessionIndex:
         for row in files if type(files) is list else ():
             # a malformed row is skipped, so its file is simply parsed again
             with contextlib.suppress(TypeError, ValueError):
-                name, listed = _listed_from_row(folder, row)
-                entries[name] = ((row[1], row[2], row[3]), listed)
+                name, status, listed = _listed_from_row(folder, row)
+                entries[name] = (status, listed)
         return entries
 
     def _write_index(self, entries: dict[str, tuple[Fingerprint, Listed]]) -> None:
@@ -237,28 +237,26 @@ _UNREADABLE_ROW = 5
 _SUMMARY_ROW = 12
 
 
-def _listed_from_row(folder: Path, row: object) -> tuple[str, Listed]:
-    """A row's file name and listing; ``TypeError`` or ``ValueError`` for anything odd."""
-    if type(row) is not list or len(row) not in (_UNREADABLE_ROW, _SUMMARY_ROW):
+def _listed_from_row(folder: Path, row: object) -> tuple[str, Fingerprint, Listed]:
+    """A row's file name, fingerprint and listing; ``TypeError`` or ``ValueError`` for
+    anything odd (checked field by field without a loop: 10,000 rows are read per listing)."""
+    if type(row) is not list:
         raise TypeError(row)
-    name = row[0]
-    if type(name) is not str or not name.endswith(SUFFIX):
-        raise ValueError(name)
-    if not all(type(number) is int for number in row[1:4]):
-        raise TypeError(row)
-    session_id = name[: -len(SUFFIX)]
     if len(row) == _UNREADABLE_ROW:
-        return name, UnreadableSession(session_id, folder / name, str(row[4]))
-    _, _, _, _, title, created, updated, models, count, cost, days, forked = row
+        name, inode, mtime, size, reason = row
+        status = _checked_status(name, inode, mtime, size)
+        return name, status, UnreadableSession(name[: -len(SUFFIX)], folder / name, str(reason))
+    name, inode, mtime, size, title, created, updated, models, count, cost, days, fork = row
+    status = _checked_status(name, inode, mtime, size)
     if type(title) is not str or type(models) is not list or type(count) is not int:
         raise TypeError(row)
     "".join(models)  # a TypeError unless every model is a string
     if type(days) is not dict or (days and not all(type(a) is float for a in days.values())):
         raise TypeError(row)
-    if not (cost is None or type(cost) is float) or not (forked is None or type(forked) is str):
+    if not (cost is None or type(cost) is float) or not (fork is None or type(fork) is str):
         raise TypeError(row)
     summary = SessionSummary(
-        id=session_id,
+        id=name[: -len(SUFFIX)],
         title=title,
         created=datetime.fromisoformat(created),
         updated=datetime.fromisoformat(updated),
@@ -267,9 +265,17 @@ def _listed_from_row(folder: Path, row: object) -> tuple[str, Listed]:
         folder=folder,
         cost=cost,
         cost_by_day=days,
-        forked_from=forked,
+        forked_from=fork,
     )
-    return name, summary
+    return name, status, summary
+
+
+def _checked_status(name: object, inode: object, mtime: object, size: object) -> Fingerprint:
+    if type(name) is not str or not name.endswith(SUFFIX):
+        raise ValueError(name)
+    if type(inode) is not int or type(mtime) is not int or type(size) is not int:
+        raise TypeError(name)
+    return (inode, mtime, size)
 
 
 def _row(name: str, status: Fingerprint, listed: Listed) -> list[object]:
