@@ -255,11 +255,14 @@ def _listed_from_row(folder: Path, row: object) -> tuple[str, Fingerprint, Liste
         raise TypeError(row)
     if not (cost is None or type(cost) is float) or not (fork is None or type(fork) is str):
         raise TypeError(row)
+    created_at, updated_at = datetime.fromisoformat(created), datetime.fromisoformat(updated)
+    if created_at.tzinfo is None or updated_at.tzinfo is None:
+        raise ValueError(row)  # hcchat writes UTC: a local time cannot be sorted with the rest
     summary = SessionSummary(
         id=name[: -len(SUFFIX)],
         title=title,
-        created=datetime.fromisoformat(created),
-        updated=datetime.fromisoformat(updated),
+        created=created_at,
+        updated=updated_at,
         models=tuple(models),
         message_count=count,
         folder=folder,

@@ -132,6 +132,24 @@ def test_an_index_row_that_lies_about_a_file_is_not_trusted_once_the_file_change
     assert titles(SessionStore(folder)) == {session.id: session.title}
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(4, 7), (5, "2026-11-20T08:30:00"), (6, "not a date"), (7, ["a", 1]), (9, 1), (10, {"d": 1})],
+)
+def test_an_index_row_of_the_wrong_shape_is_read_from_the_file_again(
+    folder: Path, make_session: MakeSession, field: int, value: object
+) -> None:
+    sessions = [make_session(), make_session()]
+    write_sessions(folder, sessions)
+    expected = SessionStore(folder).list()
+    index = folder / ".index.json"
+    document = json.loads(index.read_text())
+    document["files"][0][field] = value  # the file's fingerprint still matches
+    index.write_text(json.dumps(document))
+
+    assert SessionStore(folder).list() == expected
+
+
 def test_the_index_is_not_rewritten_when_nothing_changed(
     folder: Path, make_session: MakeSession
 ) -> None:
