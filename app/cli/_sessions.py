@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
-    from app.store import Message, Session, SessionStore
+    from app.store import Message, Session, SessionStore, SessionSummary
 
 TITLE_LENGTH = 60
 SEPARATOR = "  "
@@ -43,62 +43,65 @@ def list_sessions(folder: Path) -> int:
         print(f"No saved sessions in {folder}.")
         return EXIT_OK
     if summaries:
-        rows = [("ID", "UPDATED", "MESSAGES", "COST", "MODELS", "TITLE")]
-        for summary in summaries:
-            rows.append(
-                (
-                    one_line(summary.id, 80),
-                    _local_time(summary.updated),
-                    str(summary.message_count),
-                    "-" if summary.cost is None else format_cost(summary.cost),
-                    one_line(", ".join(summary.models), 200) or "-",
-                    one_line(summary.title, TITLE_LENGTH) or "(untitled)",
-                )
-            )
-        # each column measured once (measuring every cell again was most of listing 10,000)
-        columns_of = list(zip(*rows, strict=True))
-        model_cells = [cells(models) for models in columns_of[4]]
-        title_cells = [cells(title) for title in columns_of[5]]
-        widths = [max(map(_cells_of(column), column)) for column in columns_of[:4]]
-        widths.append(max(model_cells))
-        # what the models and the title share: the room left after the first four columns
-        room = columns - sum(widths[:4]) - 5 * len(SEPARATOR)
-        widths[4] = min(widths[4], max(MIN_MODELS, room * 2 // 5))
-        title_room = max(MIN_TITLE, room - widths[4])
-        # the cells before the title: the first four columns are plain ASCII (ids are file
-        # names, the rest hcchat's own), so padding them by characters pads them by cells
-        before_title = sum(widths[:5]) + 5 * len(SEPARATOR)
-        models_width = widths[4]
-        lines = []
-        for row, models_size, title_size in zip(rows, model_cells, title_cells, strict=True):
-            title = row[5] if title_size <= title_room else cut(row[5], title_room)
-            if models_size <= models_width:
-                models = row[4] + " " * (models_width - models_size)
-            else:
-                models = _ljust(fit_words(row[4], models_width), models_width)
-            line = SEPARATOR.join(
-                [
-                    row[0].ljust(widths[0]),
-                    row[1].ljust(widths[1]),
-                    row[2].rjust(widths[2]),
-                    row[3].rjust(widths[3]),
-                    models,
-                    title,
-                ]
-            )
-            # measuring each whole line was half the time of listing 10,000 sessions
-            widest = before_title + (title_size if title is row[5] else title_room)
-            if widest > columns:
-                line = fit(line.rstrip(), columns)
-            lines.append(line)
-        print("\n".join(lines))
+        print("\n".join(_table(summaries, columns)))
     for entry in unreadable:
         line = f"{one_line(entry.path.name, 200)}  unreadable: {one_line(entry.reason, 400)}"
         print(fit(line, columns))
     return EXIT_OK
 
 
-def _cells_of(column: tuple[str, ...]) -> Callable[[str], int]:
+def _table(summaries: list[SessionSummary], columns: int) -> list[str]:
+    """The lines of ``sessions list``'s table, each at most ``columns`` cells wide.
+
+    Built column by column, each measured once: a listing of 10,000 sessions spent most of its
+    time measuring every cell again and building each row.
+    """
+    head = ("ID", "UPDATED", "MESSAGES", "COST", "MODELS", "TITLE")
+    ids = [head[0], *(one_line(summary.id, 80) for summary in summaries)]
+    times = [head[1], *(local_time(summary.updated) for summary in summaries)]
+    counts = [head[2], *(str(summary.message_count) for summary in summaries)]
+    costs = [head[3]]
+    costs += ("-" if s.cost is None else format_cost(s.cost) for s in summaries)
+    models = [head[4], *(one_line(", ".join(s.models), 200) or "-" for s in summaries)]
+    titles = [head[5], *(one_line(s.title, TITLE_LENGTH) or "(untitled)" for s in summaries)]
+    model_cells = list(map(cells, models))
+    title_cells = list(map(cells, titles))
+    widths = [max(map(_cells_of(column), column)) for column in (ids, times, counts, costs)]
+    # what the models and the title share: the room left after the first four columns
+    room = columns - sum(widths) - 5 * len(SEPARATOR)
+    models_width = min(max(model_cells), max(MIN_MODELS, room * 2 // 5))
+    title_room = max(MIN_TITLE, room - models_width)
+    # the cells before the title: the first four columns are plain ASCII (ids are file names,
+    # the rest hcchat's own), so padding them by characters pads them by cells
+    before_title = sum(widths) + models_width + 5 * len(SEPARATOR)
+    starts = [
+        SEPARATOR.join(parts)
+        for parts in zip(
+            (text.ljust(widths[0]) for text in ids),
+            (text.ljust(widths[1]) for text in times),
+            (text.rjust(widths[2]) for text in counts),
+            (text.rjust(widths[3]) for text in costs),
+            strict=True,
+        )
+    ]
+    lines = []
+    rows = zip(starts, models, model_cells, titles, title_cells, strict=True)
+    for start, model, model_size, title, title_size in rows:
+        if model_size <= models_width:
+            model += " " * (models_width - model_size)
+        else:
+            model = _ljust(fit_words(model, models_width), models_width)
+        if title_size <= title_room:
+            line = f"{start}{SEPARATOR}{model}{SEPARATOR}{title}"
+            widest = before_title + title_size
+        else:
+            line = f"{start}{SEPARATOR}{model}{SEPARATOR}{cut(title, title_room)}"
+            widest = before_title + title_room
+        lines.append(line if widest <= columns else fit(line.rstrip(), columns))
+    return lines
+
+
+def _cells_of(column: list[str]) -> Callable[[str], int]:
     """How to measure the texts of ``column``: by length if they are all printable ASCII."""
     joined = "".join(column)
     return len if joined.isascii() and joined.isprintable() else cells
