@@ -1,6 +1,6 @@
 """Session browser and ``hcchat sessions list`` with 10,000 sessions of 20 messages.
 
-python tests/bench/bench_browser.py [--quick] [--runs N] [--folder DIR]
+python tests/bench/bench_browser.py [--quick] [--runs N] [--folder DIR] [--list-only]
 
 The sessions come from ``make_sessions.py`` (or ``--folder``, a folder it made; its
 ``.index.json`` is deleted and rebuilt). "Cold" means no ``.index.json`` (every file is parsed;
@@ -8,6 +8,8 @@ the OS file cache is warm), "warm" means the index is there and up to date.
 
 - ``hcchat sessions list``: a fresh process each run, output to a pipe; the floor is a Python
   process that lists the folder (scandir, stat, sort, print the names): the least a listing does.
+  CPU seconds are shown beside the walls (a loaded machine stretches the walls much more), and
+  the load average at each run. ``--list-only`` measures only this.
 - browser first paint: hcchat runs headless in this process; from pushing the browser to the
   first frame that shows the newest sessions (a fresh app each run, so a fresh store). With a
   warm index the whole list is loaded by then; with a cold one, the newest files are parsed
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -46,26 +49,39 @@ sys.stdout.write("".join(name + "\\n" for name, _ in entries))
 """
 
 
-def time_process(command: list[str]) -> float:
+def time_process(command: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of running ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, check=False)
     elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.decode(errors="replace"))
-    return elapsed
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu
 
 
 def cli_runs(folder: Path, runs: int) -> dict[str, list[float]]:
+    """Wall-clock seconds of each command (and ``NAME_cpu``: its CPU seconds), interleaved."""
     index = folder / ".index.json"
-    result: dict[str, list[float]] = {"floor": [], "cat": [], "cold": [], "warm": []}
+    result: dict[str, list[float]] = {"load": []}
     listing = [sys.executable, "-m", "app", "sessions", "list"]
     files = sorted(str(path) for path in folder.glob("*.toml"))
+    commands = {
+        "floor": [sys.executable, "-c", FLOOR_LIST, str(folder)],
+        "cat": ["cat", *files],
+        "cold": listing,
+        "warm": listing,
+    }
     for _ in range(runs):
-        result["floor"].append(time_process([sys.executable, "-c", FLOOR_LIST, str(folder)]))
-        result["cat"].append(time_process(["cat", *files]))
-        index.unlink(missing_ok=True)
-        result["cold"].append(time_process(listing))
-        result["warm"].append(time_process(listing))
+        result["load"].append(os.getloadavg()[0])
+        for name, command in commands.items():
+            if name == "cold":
+                index.unlink(missing_ok=True)
+            wall, cpu = time_process(command)
+            result.setdefault(name, []).append(wall)
+            result.setdefault(f"{name}_cpu", []).append(cpu)
     return result
 
 
@@ -213,6 +229,7 @@ def browser_runs(home: Path, runs: int, total: int) -> dict[str, list[Any]]:
 def main() -> int:
     args = parser(__doc__.splitlines()[0], runs=5, quick_runs=1)
     args.add_argument("--folder", type=Path, help="sessions made by make_sessions.py, to reuse")
+    args.add_argument("--list-only", action="store_true", help="only `hcchat sessions list`")
     options = args.parse_args()
     runs = run_count(options)
     count = 1000 if options.quick else 10_000
@@ -239,18 +256,26 @@ def main() -> int:
             )
         os.chdir(BENCH.parents[1])
         cli = cli_runs(folder, runs)
-        browser = browser_runs(home, runs, count)
+        browser = None if options.list_only else browser_runs(home, runs, count)
         (folder / ".index.json").unlink(missing_ok=True)
         if options.folder is None:
             shutil.rmtree(folder)
 
     floor, cold, warm = stat(cli["floor"]), stat(cli["cold"]), stat(cli["warm"])
-    print(f"\n`hcchat sessions list`, {count} sessions, {runs} runs")
-    print(f"  floor (scandir + stat + print): {floor.show()}")
-    print(f"  cold index (parse every file):  {cold.show()}  = {cold.median / floor.median:.1f}x")
-    print(f"  warm index:                     {warm.show()}  = {warm.median / floor.median:.1f}x")
+    loads = ", ".join(f"{load:.1f}" for load in cli["load"])
+    print(f"\n`hcchat sessions list`, {count} sessions, {runs} runs (load average: {loads})")
+    cpu = {name: stat(cli[f"{name}_cpu"]).median for name in ("floor", "cat", "cold", "warm")}
+    print(f"  floor (scandir + stat + print): {floor.show()}, CPU {cpu['floor']:.3f} s")
+    print(
+        f"  cold index (summaries):         {cold.show()}  = {cold.median / floor.median:.1f}x,"
+        f" CPU {cpu['cold']:.3f} s"
+    )
+    print(
+        f"  warm index:                     {warm.show()}  = {warm.median / floor.median:.1f}x,"
+        f" CPU {cpu['warm']:.3f} s"
+    )
     cat = stat(cli["cat"])
-    print(f"  cat of every file:              {cat.show()}")
+    print(f"  cat of every file:              {cat.show()}, CPU {cpu['cat']:.3f} s")
     to_cat = cold.median / cat.median, warm.median / cat.median
     print(f"  cold / cat = {to_cat[0]:.1f}x; warm / cat = {to_cat[1]:.1f}x")
     targets.check("sessions list < 0.3 s (warm index)", warm.median < 0.3, f"{warm.median:.3f} s")
@@ -261,6 +286,8 @@ def main() -> int:
         f"{warm.median / cat.median:.1f}x and {cold.median / cat.median:.1f}x",
     )
 
+    if browser is None:
+        return targets.report(smoke=options.quick)
     print("\nsession browser")
     print(f"  first frame of the browser:     {stat(browser['warm_frame']).show('ms', 1000, 0)}")
     bcold, bwarm = stat(browser["cold_first"]), stat(browser["warm"])
