@@ -9,8 +9,6 @@ here (wide, combining, joined and selected characters, control codes, no title, 
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len, set_cell_size
+from timezone import local_timezone
 
 from app.cli import main
 from app.store import Message, Session, session_to_toml
@@ -40,17 +39,8 @@ TITLES = [
 @pytest.fixture
 def kolkata_time() -> Iterator[None]:
     """Local time UTC+05:30 (the expected outputs were printed in it)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "IST-5:30"
-    time.tzset()
-    try:
+    with local_timezone("IST-5:30"):
         yield
-    finally:
-        if before is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
 
 
 def write_sessions(folder: Path) -> None:
@@ -182,18 +172,9 @@ def test_one_line_is_the_display_safe_words_of_a_text(text: str, limit: int) -> 
 @example(moment=datetime(1, 1, 1, tzinfo=UTC))  # before year 1 west of it
 @example(moment=datetime(999, 6, 1, 12, tzinfo=UTC))
 def test_local_time_is_what_datetime_says(zone: str, moment: datetime) -> None:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = zone
-    time.tzset()
-    try:
+    with local_timezone(zone):
         try:
             expected = moment.astimezone().strftime("%Y-%m-%d %H:%M")
         except (OverflowError, ValueError, OSError):
             expected = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") + " UTC"
         assert local_time(moment) == expected
-    finally:
-        if before is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = before
-        time.tzset()

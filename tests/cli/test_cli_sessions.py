@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cli_helpers import one_error_line
+from timezone import local_timezone
 
 from app.cli import main
 from app.store import Message, Session, SessionStore, session_to_toml
@@ -18,17 +17,8 @@ from app.store import Message, Session, SessionStore, session_to_toml
 @pytest.fixture
 def kolkata_time() -> Iterator[None]:
     """Run with local time UTC+05:30, so local and UTC times differ visibly."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "IST-5:30"  # POSIX form: needs no tz database
-    time.tzset()
-    try:
+    with local_timezone("IST-5:30"):
         yield
-    finally:
-        if before is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
 
 
 def write_future_and_corrupt_files(folder: Path, good: Session) -> None:

@@ -56,6 +56,13 @@ async def compared(pilot) -> None:
     await pilot.pause()
 
 
+async def compare_after_hello(pilot, *models: str) -> None:
+    """Send "hello", compare its reply with ``models``, and wait until the comparison ended."""
+    await send_and_wait(pilot, "hello")
+    await type_command(pilot, "/compare " + " ".join(models))
+    await compared(pilot)
+
+
 def events(text: str) -> list[str]:
     return [json.dumps({"choices": [{"index": 0, "delta": {"content": text}}]})]
 
@@ -226,9 +233,7 @@ async def test_a_key_picks_the_winner_and_every_reply_stays_a_version(make_app, 
     loopback.enqueue_for(B, reply("beta answer"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await send_and_wait(pilot, "hello")
-        await type_command(pilot, f"/compare {A} {B}")
-        await compared(pilot)
+        await compare_after_hello(pilot, A, B)
         # the first column's reply holds the others until a pick: its footer does not count them
         footers = [str(f.content) for f in compare_view(app).query(".message-footer")]
         assert footers and not any("versions" in footer for footer in footers)
@@ -269,9 +274,7 @@ async def test_clicking_a_header_picks_its_column(make_app, loopback, store):
     loopback.enqueue_for(B, reply("beta answer"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await send_and_wait(pilot, "hello")
-        await type_command(pilot, f"/compare {A} {B}")
-        await compared(pilot)
+        await compare_after_hello(pilot, A, B)
         header = compare_view(app).query(CompareHeader)[1]
         await pilot.click(header)
         await wait_for(pilot, lambda: chat(app).comparison is None)
@@ -283,9 +286,7 @@ async def test_a_digit_in_a_prompt_with_text_is_text(make_app, loopback):
     loopback.enqueue_for(B, reply("beta answer"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await send_and_wait(pilot, "hello")
-        await type_command(pilot, f"/compare {A} {B}")
-        await compared(pilot)
+        await compare_after_hello(pilot, A, B)
         await pilot.press("x", "2")
         await pilot.pause()
         assert chat(app).query_one("#prompt").text == "x2"
@@ -297,9 +298,7 @@ async def test_going_on_without_a_pick_keeps_the_first(make_app, loopback, store
     loopback.enqueue_for(B, reply("beta answer"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await send_and_wait(pilot, "hello")
-        await type_command(pilot, f"/compare {A} {B}")
-        await compared(pilot)
+        await compare_after_hello(pilot, A, B)
         await send_and_wait(pilot, "next")
         assert not chat(app).query(CompareView)
         session_id = chat(app).session.id
@@ -350,9 +349,7 @@ async def test_columns_stack_when_the_terminal_is_narrow(make_app, loopback):
     loopback.enqueue_for(B, reply("beta answer"))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await send_and_wait(pilot, "hello")
-        await type_command(pilot, f"/compare {A} {B}")
-        await compared(pilot)
+        await compare_after_hello(pilot, A, B)
         view = compare_view(app)
         assert view.has_class("-stacked")
         first, second = view.columns
@@ -457,9 +454,7 @@ async def test_columns_lay_their_text_out_once_a_width_not_once_a_frame(
         loopback.enqueue_for(model, reply(text, chunk_size=10, delay=0.02))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await send_and_wait(pilot, "hello")
-        await type_command(pilot, f"/compare {A} {B} {C}")
-        await compared(pilot)
+        await compare_after_hello(pilot, A, B, C)
         view = compare_view(app)
         assert not view.has_class("-stacked")
         sizes = [column.size.width for column in view.columns]
@@ -481,9 +476,7 @@ async def test_keys_on_a_column_move_between_columns_and_say_how_to_keep_one(mak
     loopback.enqueue_for(B, reply("beta answer"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await send_and_wait(pilot, "hello")
-        await type_command(pilot, f"/compare {A} {B}")
-        await compared(pilot)
+        await compare_after_hello(pilot, A, B)
         first, second = (column.reply for column in compare_view(app).columns)
 
         async def press(key: str) -> None:
