@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from textual.strip import Strip
     from textual.style import Style
     from textual.widget import Widget
+    from textual.widgets import Footer
 
 
 def format_line(widget: Widget, line: Content, width: int, y: int, base: Style) -> Strip:
@@ -52,6 +53,12 @@ def is_selecting(screen: Screen[Any]) -> bool:
     Textual 8.2.8: the ``Screen._selecting`` var; links are not styled while it is set.
     """
     return bool(screen._selecting)
+
+
+def footer_bindings_ready(footer: Footer) -> None:
+    """Let ``footer`` compose its keys (``Footer._bindings_ready``, as its
+    ``bindings_changed`` sets it). Textual 8.2.8."""
+    footer._bindings_ready = True
 
 
 def clear_arrangement_cache(widget: Widget) -> None:

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from app.endpoints import DEFAULT_ENDPOINT, UnknownEndpoint, choice_text
 from app.store import Message, Session, title_from_prompt, utc_now
@@ -26,7 +26,7 @@ from app.ui.screens._chat_compact import CompactCommands
 from app.ui.screens._chat_compare import CompareCommands, Streaming
 from app.ui.screens._chat_view import ViewCommands
 from app.ui.screens._composer import ComposerCommands
-from app.ui.widgets import Conversation, PromptArea, StatusLine, WelcomeView
+from app.ui.widgets import Conversation, KeyFooter, PromptArea, StatusLine, WelcomeView
 from app.ui.widgets._welcome import backend_line
 from app.usage import context_meter, context_tokens, format_cost, overflow_message
 
@@ -86,7 +86,7 @@ class ChatScreen(CompareCommands, ComposerCommands, ViewCommands, CompactCommand
         yield Conversation(id="conversation")
         yield Static(id="attachments")
         yield PromptArea(id="prompt")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self.show_attachments()

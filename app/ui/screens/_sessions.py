@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from app.store import SessionSummary, StoreError, UnreadableSession
 from app.text import fit, fit_words, local_time, one_line
 from app.ui._bindings import bindings
 from app.ui.screens._dialogs import ConfirmScreen, TextPromptScreen
+from app.ui.widgets import KeyFooter
 from app.usage import format_cost
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class SessionBrowser(Screen[None]):
         )
         yield table
         yield Static(Content("Loading sessions…"), id="browser-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._add_columns()

@@ -13,6 +13,7 @@ from app._lazy import lazy_exports
 if TYPE_CHECKING:
     from app.ui.widgets._compare import CompareColumn, CompareView
     from app.ui.widgets._conversation import Conversation
+    from app.ui.widgets._footer import KeyFooter
     from app.ui.widgets._messages import MessageView, SummaryMessage, SystemMessage, UserMessage
     from app.ui.widgets._prompt import PromptArea
     from app.ui.widgets._reply import ReplyView
@@ -25,6 +26,7 @@ _WHERE: dict[str, str] = {
     "CompareColumn": "app.ui.widgets._compare",
     "CompareView": "app.ui.widgets._compare",
     "Conversation": "app.ui.widgets._conversation",
+    "KeyFooter": "app.ui.widgets._footer",
     "MessageView": "app.ui.widgets._messages",
     "PromptArea": "app.ui.widgets._prompt",
     "RecentSession": "app.ui.widgets._welcome",
@@ -41,6 +43,7 @@ __all__ = [
     "CompareColumn",
     "CompareView",
     "Conversation",
+    "KeyFooter",
     "MessageView",
     "PromptArea",
     "RecentSession",
