@@ -38,8 +38,9 @@ async def test_the_status_line_shows_the_share_of_the_context(make_app, settings
     seed_cache(settings, loopback)
     app = make_app(used_session())
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.pause()
-        assert "ctx 12% of 1k" in chat(app).query_one(StatusLine).text
+        # the meter appears once the cached model list has been read: wait for it, not for idle
+        status = chat(app).query_one(StatusLine)
+        await wait_for(pilot, lambda: "ctx 12% of 1k" in status.text)
 
 
 async def test_a_switch_to_a_too_small_model_warns_at_once(make_app, settings, loopback):
