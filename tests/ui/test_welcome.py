@@ -30,7 +30,8 @@ async def test_a_new_session_welcomes_with_keys_backend_and_recent_sessions(
     async with app.run_test(size=(80, 24)) as pilot:
         welcome = chat(app).query_one(WelcomeView)
         await wait_for(pilot, lambda: len(welcome.query(RecentSession)) == 5)
-        await pilot.pause(0.1)
+        # drawn a frame or more after the rows are mounted: wait for it, not for a fixed time
+        await wait_for(pilot, lambda: "Talk number 6" in screen_text(app))
         text = screen_text(app)
         assert "Type a message below and press Enter." in text
         assert "Ctrl+L" in text and "F1" in text and "Ctrl+O" in text
