@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from _proc import rss
+
 # Modules whose loading before the first frame would mean start-up does work it could defer.
 WATCHED = (
     "markdown_it",
@@ -39,19 +41,10 @@ WATCHED = (
 )
 
 
-def _rss() -> int:
-    """This process's resident memory now, in bytes."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def _report(fd: int, extra: dict[str, object]) -> None:
     moment = time.monotonic()
     loaded = [name for name in WATCHED if name in sys.modules]
-    line = {"t": moment, "loaded": loaded, "rss": _rss(), **extra}
+    line = {"t": moment, "loaded": loaded, "rss": rss(), **extra}
     os.write(fd, (json.dumps(line) + "\n").encode())
     os._exit(0)
 

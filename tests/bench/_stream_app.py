@@ -39,6 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from _proc import rss
 from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 
@@ -83,15 +84,6 @@ async def _recording_write(self: MarkdownBody, text: str) -> None:
 App._display = _recording_display  # type: ignore[method-assign]
 LinuxDriver.write = _counting_write  # type: ignore[method-assign]
 MarkdownBody.write = _recording_write  # type: ignore[method-assign]
-
-
-def _rss() -> int:
-    """This process's resident memory now, in bytes."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def _first_after(moment: float) -> float | None:
@@ -152,7 +144,7 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
     t_done = time.monotonic()
     t_final_frame = await _frame_after(t_done)
     cpu = time.process_time() - cpu0
-    rss = _rss()
+    memory = rss()
     final = len(view.body.source)
     t_last_append = next(
         (t for t, widget, length in appends if widget == body_id and length >= final), None
@@ -178,7 +170,7 @@ async def run(app: HCChatApp, command: dict[str, Any], report: Any) -> dict[str,
         "bytes": frame_bytes[final_frame] - bytes0,
         "frame_count": final_frame + 1,
         "bytes_at_last_delta": frame_bytes[last_frame],
-        "rss": rss,
+        "rss": memory,
     }
 
 

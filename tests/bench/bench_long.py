@@ -27,20 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from _bench import Targets, isolated_home, parser, run_count, sessions_folder, stat
+from _proc import rss
 from _reply_text import reply_tokens
 from bench_startup import launch
 
 MESSAGES = 1000
 PRESS_INTERVAL = 0.05
-
-
-def rss() -> int:
-    """This process's resident memory now, in bytes."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def long_session(messages: int, branches: int = 0) -> Any:
