@@ -329,7 +329,14 @@ async def _at_the_end(
     conversation = await _mount_everything(app)
     views = list(chat(app).query(ReplyView))
     await wait_for(pilot, lambda: _hold(conversation, top=False) and views[0].hibernating)
-    await wait_for(pilot, lambda: _tidied(conversation))
+    # Held at the end until the passes are over: a scroll_end made before the last layout
+    # stops short of the end, and the pass after it may put the last reply to sleep.
+    # (Scrolling again only while the last reply sleeps: each scroll schedules another pass.)
+    await wait_for(
+        pilot,
+        lambda: _tidied(conversation)
+        and (not views[-1].hibernating or not _hold(conversation, top=False)),
+    )
     return conversation, views
 
 
