@@ -334,8 +334,10 @@ async def _at_the_end(
     # (Scrolling again only while the last reply sleeps: each scroll schedules another pass.)
     await wait_for(
         pilot,
-        lambda: _tidied(conversation)
-        and (not views[-1].hibernating or not _hold(conversation, top=False)),
+        lambda: (
+            _tidied(conversation)
+            and (not views[-1].hibernating or not _hold(conversation, top=False))
+        ),
     )
     return conversation, views
 
